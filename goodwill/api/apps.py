@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    """The JSON API's own plumbing: tokens, idempotency keys, the NinjaAPI instance."""
+
+    name = "goodwill.api"
+    label = "api"

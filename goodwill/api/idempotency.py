@@ -1,0 +1,52 @@
+"""Idempotency-Key support for creates: a retry returns the first answer and creates
+nothing; the same key with a different body is refused (422)."""
+
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from ninja import Status
+from ninja.errors import HttpError
+from ninja.responses import NinjaJSONEncoder
+
+from goodwill.api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+
+
+def run_idempotent(request, create, *, schema, status: int = 201) -> Status:
+    """`create()` returns the response payload for `schema`. Runs once per key; the stored
+    answer is the JSON the client saw, so a replay is byte-for-byte the same."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return Status(status, create())
+    if len(key) > 255:
+        raise HttpError(422, f"{HEADER} must be at most 255 characters.")
+    fingerprint = hashlib.sha256(
+        request.method.encode() + request.path.encode() + request.body
+    ).hexdigest()
+    user = request.auth
+    scope = {"dealership_id": user.dealership_id, "user": user, "key": key}
+    previous = IdempotencyRecord.objects.filter(**scope).first()
+    if previous is None:
+        try:
+            with transaction.atomic():
+                # The key row is written first: a concurrent retry waits on its unique index
+                # and then sees the committed answer instead of creating a second record.
+                record = IdempotencyRecord.objects.create(request_hash=fingerprint, **scope)
+                payload = create()
+                rendered = json.dumps(schema.model_validate(payload), cls=NinjaJSONEncoder)
+                record.status_code, record.response = status, json.loads(rendered)
+                record.save(update_fields=["status_code", "response"])
+                return Status(status, payload)
+        except IntegrityError:
+            previous = IdempotencyRecord.objects.filter(**scope).first()
+            if previous is None:
+                raise
+    if previous.request_hash != fingerprint:
+        raise HttpError(
+            422,
+            f"This {HEADER} was already used with a different request. "
+            "Use a new key for a new request.",
+        )
+    return Status(previous.status_code, previous.response)

@@ -1,0 +1,65 @@
+"""API tokens and idempotency records."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from goodwill.dealerships.models import Dealership
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A per-user bearer token. Only its SHA-256 is stored; the token is shown once."""
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=80, blank=True)
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["dealership", "user"], name="api_token_store_user")]
+
+    @classmethod
+    def issue(cls, user, *, name: str = "") -> tuple["ApiToken", str]:
+        secret = secrets.token_urlsafe(32)
+        prefix = secret[:8]
+        token = f"gw_{secret}"
+        row = cls.objects.create(
+            dealership_id=user.dealership_id,
+            user=user,
+            name=name,
+            prefix=prefix,
+            token_hash=hash_token(token),
+        )
+        return row, token
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a create sent with an Idempotency-Key, replayed on retries."""
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dealership", "user", "key"],
+                name="%(app_label)s_%(class)s_one_per_key",
+                violation_error_message="This Idempotency-Key was already used.",
+            )
+        ]

@@ -1,0 +1,182 @@
+"""Shared personas (healthchecks' alice/bob style), built through the real actions.
+
+store A = Capital City Ford: alice (salesperson), mike (sales manager), dana (dealer admin)
+store B = Hill Country Toyota: bob (salesperson) — the outsider of every tenancy test
+store C = Lone Star Honda: carol (the pro at a partner store)
+"""
+
+import pytest
+
+from goodwill.customers import actions as customer_actions
+from goodwill.dealerships import actions as store_actions
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def store_a(db):
+    return store_actions.create_dealership(
+        name="Capital City Ford",
+        slug="a-ford",
+        makes=["Ford"],
+        specialties=["commercial", "upfitted trucks"],
+    )
+
+
+@pytest.fixture
+def store_b(db):
+    return store_actions.create_dealership(
+        name="Hill Country Toyota", slug="b-toyota", makes=["Toyota"]
+    )
+
+
+@pytest.fixture
+def store_c(db):
+    return store_actions.create_dealership(name="Lone Star Honda", slug="c-honda", makes=["Honda"])
+
+
+def make_staff(store, username, role, **extra):
+    first = extra.pop("first_name", username.capitalize())
+    return store_actions.create_staff(
+        store,
+        username=username,
+        role=role,
+        password=PASSWORD,
+        first_name=first,
+        last_name="Test",
+        **extra,
+    )
+
+
+@pytest.fixture
+def alice(store_a):
+    return make_staff(store_a, "alice", "sales")
+
+
+@pytest.fixture
+def mike(store_a):
+    return make_staff(store_a, "mike", "sales_mgr")
+
+
+@pytest.fixture
+def dana(store_a):
+    return make_staff(store_a, "dana", "admin")
+
+
+@pytest.fixture
+def bob(store_b):
+    return make_staff(store_b, "bob", "sales")
+
+
+@pytest.fixture
+def carol(store_c):
+    return make_staff(store_c, "carol", "sales")
+
+
+def make_customer(store, actor, **fields):
+    phones = fields.pop("phones", {"mobile": "(512) 555-0123"})
+    emails = fields.pop("emails", {})
+    fields.setdefault("first_name", "Robert")
+    fields.setdefault("last_name", "Kowalski")
+    return customer_actions.create_customer(
+        store, acting_user=actor, phones=phones, emails=emails, **fields
+    )
+
+
+@pytest.fixture
+def customer(store_a, alice):
+    return make_customer(
+        store_a, alice, salesperson=alice, emails={"personal": "bob.k@example.com"}
+    )
+
+
+@pytest.fixture
+def outsider_customer(store_b, bob):
+    return make_customer(
+        store_b, bob, first_name="Olivia", last_name="Outsider", phones={"mobile": "(737) 555-0177"}
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)` → the test client signed in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+# --- browser tests --------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (never a downloaded browser). Required in CI
+    (GOODWILL_REQUIRE_BROWSER=1); skipped with a message elsewhere when chromium is absent."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("GOODWILL_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run browser tests")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that fixtures
+    # make around it are still plain synchronous code.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_at(browser, live_server):
+    """`page_at(width)` → a fresh page of that viewport width on the live server."""
+    contexts = []
+
+    def open_page(width=1280, height=900):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=live_server.url
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    # A full-page capture stretches the viewport for a moment and Chromium keeps a stale
+    # layout at phone widths (clicks then miss). A real resize forces a fresh layout.
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    page.set_viewport_size({"width": width, "height": height + 1})
+    page.set_viewport_size({"width": width, "height": height})
+
+
+def login(page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/customers/")

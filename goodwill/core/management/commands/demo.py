@@ -1,0 +1,61 @@
+"""`goodwill demo`: migrate the embedded database, seed the demo network once, print the
+logins, and serve. Running it again reuses the data; --reset starts over."""
+
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from goodwill.core.management.commands.serve import run_gunicorn
+
+
+class Command(BaseCommand):
+    help = "Run the demo: a seeded dealership network on http://127.0.0.1:8000/"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset", action="store_true", help="Delete the demo data and seed anew."
+        )
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("GOODWILL_PORT", "8000"))
+        )
+        parser.add_argument("--host", default=os.environ.get("GOODWILL_HOST", "127.0.0.1"))
+        parser.add_argument("--workers", type=int, default=3)
+        parser.add_argument("--no-serve", action="store_true", help="Seed and print logins only.")
+        parser.add_argument("--seed", type=int, default=7, help="Random seed of the demo data.")
+
+    def handle(self, *args, reset, port, host, workers, no_serve, seed, **options):
+        from goodwill.core import demo
+        from goodwill.dealerships.models import Dealership
+
+        if reset:
+            self._reset()
+        self.stdout.write(f"Database: {connection.settings_dict['NAME']}")
+        call_command("migrate", interactive=False, verbosity=0)
+        if not Dealership.objects.exists():
+            self.stdout.write("Seeding the demo network (first run)…")
+            demo.seed(seed=seed, stdout=self.stdout)
+        else:
+            self.stdout.write("Reusing existing data (use --reset to start over).")
+        self.stdout.write(demo.logins_text())
+        if no_serve:
+            return
+        run_gunicorn(host=host, port=port, workers=workers)
+
+    def _reset(self):
+        if connection.vendor == "sqlite":
+            connection.close()
+            path = settings.SQLITE_PATH
+            for suffix in ("", "-wal", "-shm"):
+                target = path.with_name(path.name + suffix)
+                if target.exists():
+                    target.unlink()
+            self.stdout.write("Demo data deleted.")
+        elif os.environ.get("GOODWILL_ALLOW_RESET") == "1":
+            call_command("flush", interactive=False, verbosity=0)
+        else:
+            raise CommandError(
+                "--reset on PostgreSQL needs GOODWILL_ALLOW_RESET=1 (it erases everything)."
+            )

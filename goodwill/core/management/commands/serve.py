@@ -1,0 +1,45 @@
+"""`goodwill serve`: the production WSGI server (gunicorn, sync workers)."""
+
+import os
+
+from django.core.management.base import BaseCommand
+
+
+def run_gunicorn(*, host: str, port: int, workers: int, threads: int = 1) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from goodwill.wsgi import application
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "sync")
+            self.cfg.set("accesslog", os.environ.get("GOODWILL_ACCESS_LOG") or None)
+            self.cfg.set("timeout", 60)
+
+        def load(self):
+            return application
+
+    Server().run()
+
+
+class Command(BaseCommand):
+    help = "Serve Goodwill with gunicorn (sync workers)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("GOODWILL_HOST", "127.0.0.1"))
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("GOODWILL_PORT", "8000"))
+        )
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("GOODWILL_WORKERS", "0")) or None
+        )
+
+    def handle(self, *args, host, port, workers, **options):
+        workers = workers or (os.cpu_count() or 1) * 2 + 1
+        self.stdout.write(
+            f"Goodwill on http://{host}:{port}/ ({workers} sync workers). Ctrl-C stops."
+        )
+        run_gunicorn(host=host, port=port, workers=workers)

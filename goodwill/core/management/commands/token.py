@@ -1,0 +1,25 @@
+"""`goodwill token USERNAME`: issue an API token and print it (shown only once)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from goodwill.api.models import ApiToken
+from goodwill.dealerships.models import User
+
+
+class Command(BaseCommand):
+    help = "Print a new API token for USERNAME."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="cli")
+
+    def handle(self, *args, username, name, **options):
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user named “{username}”.")
+        if user.dealership_id is None:
+            raise CommandError(
+                f"“{username}” does not belong to a dealership; API tokens are per store."
+            )
+        _, token = ApiToken.issue(user, name=name)
+        self.stdout.write(token)

@@ -1,0 +1,31 @@
+"""Template filters used across apps (registered as builtins in settings)."""
+
+from django import template
+
+from goodwill.customers.contact import format_phone
+
+register = template.Library()
+
+
+@register.filter
+def phone(value: str) -> str:
+    return format_phone(value)
+
+
+@register.filter
+def fields_named(form, names: str):
+    """`form|fields_named:"a b c"` → the bound fields a, b, c, in that order."""
+    return [form[name] for name in names.split()]
+
+
+@register.filter
+def get(mapping, key):
+    try:
+        return mapping.get(f"consent_{key}") if hasattr(mapping, "getlist") else mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def humanize_field(name: str) -> str:
+    return str(name).replace("_", " ").capitalize()

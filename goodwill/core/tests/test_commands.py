@@ -1,0 +1,66 @@
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+from goodwill.customers.models import Customer, CustomerPhone, Vehicle
+from goodwill.dealerships.models import Dealership, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_seeds_a_realistic_network_once_and_prints_the_logins():
+    out = io.StringIO()
+    call_command("demo", no_serve=True, stdout=out)
+    stores = list(Dealership.objects.all())
+    assert len(stores) >= 8
+    assert len({tuple(s.makes) for s in stores}) == len(stores)  # different makes
+    ford = Dealership.objects.get(slug="ford")
+    assert "Ford" in ford.makes and "upfitted trucks" in ford.specialties
+    for store in stores:
+        staff = User.objects.filter(dealership=store)
+        assert 4 <= staff.count() <= 10
+        assert staff.filter(role=User.Role.DEALER_ADMIN).exists()
+    roles = set(User.objects.values_list("role", flat=True))
+    assert roles == set(User.Role.values)
+    assert 450 <= Customer.objects.count() <= 550
+    fleets = Customer.objects.filter(kind="business")
+    assert fleets.exists()
+    assert any(f.vehicles.count() >= 3 for f in fleets)
+    # Fictional phones only: the 555-01xx range.
+    assert all(
+        re.fullmatch(r"\+1\d{3}5550[1]\d\d", n)
+        for n in CustomerPhone.objects.values_list("number", flat=True)
+    )
+    assert Vehicle.objects.filter(vin_validated=True).count() == Vehicle.objects.count()
+    text = out.getvalue()
+    assert "alice.ford" in text and "goodwill-demo" in text
+
+    again = io.StringIO()
+    call_command("demo", no_serve=True, stdout=again)
+    assert "Reusing existing data" in again.getvalue()
+    assert Dealership.objects.count() == len(stores)
+
+
+def test_the_demo_logins_work(client):
+    call_command("demo", no_serve=True, stdout=io.StringIO())
+    assert client.login(username="alice.ford", password="goodwill-demo")
+    page = client.get("/customers/")
+    assert page.status_code == 200 and page.text.count('class="name"') == 50
+
+
+def test_token_prints_a_token_that_opens_the_api(client, alice):
+    out = io.StringIO()
+    call_command("token", "alice", stdout=out)
+    token = out.getvalue().strip()
+    assert token.startswith("gw_")
+    response = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_token_refuses_an_unknown_user(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No active user"):
+        call_command("token", "nobody")

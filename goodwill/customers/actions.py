@@ -1,0 +1,454 @@
+"""Every change to a customer goes through here: one transaction, the change and its
+history event together. Views, the API, imports and the CLI all call these functions."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from goodwill.customers.contact import normalise_email, normalise_phone
+from goodwill.customers.models import (
+    Assignment,
+    Consent,
+    Customer,
+    CustomerEmail,
+    CustomerEvent,
+    CustomerPhone,
+    Vehicle,
+)
+
+CUSTOMER_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "company_name",
+    "relationship",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "notes",
+)
+VEHICLE_FIELDS = ("vin", "year", "make", "model", "trim", "color", "mileage", "plate", "notes")
+
+
+def record_event(customer, verb, *, actor, subject="", changes=None, reason="", at=None):
+    return CustomerEvent.objects.create(
+        dealership_id=customer.dealership_id,
+        customer=customer,
+        actor=actor,
+        at=at or timezone.now(),
+        verb=verb,
+        subject=subject,
+        changes=changes or {},
+        reason=reason,
+    )
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _validate_customer(customer: Customer) -> None:
+    """Field checks (lengths, choices) per field. Uniqueness and the has-a-name constraint
+    are checked here in Python rather than by full_clean's extra queries; the database
+    constraints stay the backstop."""
+    customer.full_clean(
+        exclude=["dealership", "salesperson", "service_advisor", "created_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    if not (customer.first_name or customer.last_name or customer.company_name):
+        raise ValidationError({"__all__": ["A customer needs a name or a company name."]})
+
+
+def _normalised_contact_points(phones, emails, region) -> tuple[dict, dict]:
+    errors, clean_phones, clean_emails = {}, {}, {}
+    for label, raw in (phones or {}).items():
+        try:
+            clean_phones[label] = normalise_phone(raw, region)
+        except ValidationError as exc:
+            errors[f"phone_{label}"] = exc.messages
+    for label, raw in (emails or {}).items():
+        try:
+            clean_emails[label] = normalise_email(raw)
+        except ValidationError as exc:
+            errors[f"email_{label}"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return clean_phones, clean_emails
+
+
+def _sync_contact_points(customer, *, phones, emails, region) -> dict:
+    """Replace phones/emails by label; return {"mobile phone": [old, new], …} for history."""
+    changes = {}
+    errors = {}
+    if phones is not None:
+        current = {p.label: p for p in customer.phones.all()}
+        for label, raw in phones.items():
+            try:
+                number = normalise_phone(raw, region)
+            except ValidationError as exc:
+                errors[f"phone_{label}"] = exc.messages
+                continue
+            old = current.get(label)
+            if old and old.number == number:
+                continue
+            was = old.number if old else ""
+            if old and not number:
+                old.delete()
+            elif old:
+                old.number = number
+                old.save(update_fields=["number"])
+            elif number:
+                CustomerPhone.objects.create(
+                    dealership_id=customer.dealership_id,
+                    customer=customer,
+                    number=number,
+                    label=label,
+                )
+            else:
+                continue
+            changes[f"{label} phone"] = [was, number]
+    if emails is not None:
+        current = {e.label: e for e in customer.emails.all()}
+        for label, raw in emails.items():
+            try:
+                address = normalise_email(raw)
+            except ValidationError as exc:
+                errors[f"email_{label}"] = exc.messages
+                continue
+            old = current.get(label)
+            if old and old.address == address:
+                continue
+            was = old.address if old else ""
+            if old and not address:
+                old.delete()
+            elif old:
+                old.address, old.address_lower = address, address.lower()
+                old.save(update_fields=["address", "address_lower"])
+            elif address:
+                CustomerEmail.objects.create(
+                    dealership_id=customer.dealership_id,
+                    customer=customer,
+                    address=address,
+                    address_lower=address.lower(),
+                    label=label,
+                )
+            else:
+                continue
+            changes[f"{label} email"] = [was, address]
+    if errors:
+        raise ValidationError(errors)
+    if changes:
+        phone = customer.phones.order_by("id").values_list("number", flat=True).first() or ""
+        email = customer.emails.order_by("id").values_list("address", flat=True).first() or ""
+        customer.primary_phone, customer.primary_email = phone, email
+        customer.save(update_fields=["primary_phone", "primary_email"])
+    return changes
+
+
+@transaction.atomic
+def create_customer(
+    dealership,
+    *,
+    acting_user,
+    phones: dict | None = None,
+    emails: dict | None = None,
+    salesperson=None,
+    service_advisor=None,
+    reason: str = "",
+    **fields,
+) -> Customer:
+    """Create a customer of `dealership` with contact points and first assignment.
+
+    This is the API's hot path: validation runs in Python and the rows go in with one
+    INSERT per table (customer, phones, emails, event)."""
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown customer fields: {sorted(unknown)}")
+    phones, emails = _normalised_contact_points(phones, emails, dealership.phone_region)
+    phones = {label: number for label, number in phones.items() if number}
+    emails = {label: address for label, address in emails.items() if address}
+    customer = Customer(
+        dealership=dealership,
+        created_by=acting_user,
+        primary_phone=next(iter(phones.values()), ""),
+        primary_email=next(iter(emails.values()), ""),
+        **fields,
+    )
+    customer.refresh_search_name()
+    _validate_customer(customer)
+    customer.save(force_insert=True)
+    store = customer.dealership_id
+    if phones:
+        CustomerPhone.objects.bulk_create(
+            CustomerPhone(dealership_id=store, customer=customer, number=n, label=label)
+            for label, n in phones.items()
+        )
+    if emails:
+        CustomerEmail.objects.bulk_create(
+            CustomerEmail(
+                dealership_id=store,
+                customer=customer,
+                address=a,
+                address_lower=a.lower(),
+                label=label,
+            )
+            for label, a in emails.items()
+        )
+    changes = {k: ["", _text(v)] for k, v in fields.items() if v not in ("", None)}
+    changes |= {f"{label} phone": ["", n] for label, n in phones.items()}
+    changes |= {f"{label} email": ["", a] for label, a in emails.items()}
+    record_event(
+        customer, CustomerEvent.Verb.CREATED, actor=acting_user, changes=changes, reason=reason
+    )
+    if salesperson:
+        assign(
+            customer,
+            Assignment.Role.SALES,
+            salesperson,
+            acting_user=acting_user,
+            reason="New customer",
+            _fresh=customer,
+        )
+    if service_advisor:
+        assign(
+            customer,
+            Assignment.Role.SERVICE,
+            service_advisor,
+            acting_user=acting_user,
+            reason="New customer",
+            _fresh=customer,
+        )
+    return customer
+
+
+@transaction.atomic
+def update_customer(
+    customer: Customer,
+    *,
+    acting_user,
+    phones: dict | None = None,
+    emails: dict | None = None,
+    reason: str = "",
+    **fields,
+) -> dict:
+    """Apply changed fields; returns the {field: [old, new]} diff that went into history."""
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown customer fields: {sorted(unknown)}")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(customer, name)
+        if old != value:
+            changes[name] = [_text(old), _text(value)]
+            setattr(customer, name, value)
+    if changes:
+        customer.refresh_search_name()
+        _validate_customer(customer)
+        customer.save(update_fields=[*changes, "search_name", "updated_at"])
+    changes |= _sync_contact_points(
+        customer, phones=phones, emails=emails, region=customer.dealership.phone_region
+    )
+    if changes:
+        record_event(
+            customer, CustomerEvent.Verb.UPDATED, actor=acting_user, changes=changes, reason=reason
+        )
+    return changes
+
+
+def _apply_vin(vehicle: Vehicle, *, allow_unvalidated: bool) -> None:
+    from goodwill.customers.vin import VinError, decode_vin
+
+    if not vehicle.vin:
+        vehicle.vin_validated = False
+        return
+    try:
+        decoded = decode_vin(vehicle.vin, allow_unvalidated=allow_unvalidated)
+    except VinError as exc:
+        raise ValidationError({"vin": [str(exc)]}) from exc
+    vehicle.vin = decoded.vin
+    vehicle.vin_validated = decoded.validated
+    # The decoder fills what the user left empty; what they typed wins.
+    vehicle.make = vehicle.make or decoded.make
+    vehicle.model = vehicle.model or decoded.model
+    vehicle.year = vehicle.year or decoded.year
+
+
+def _check_vin_unique(vehicle: Vehicle) -> None:
+    if not vehicle.vin:
+        return
+    clash = (
+        Vehicle.objects.for_dealership(vehicle.dealership_id)
+        .filter(vin=vehicle.vin)
+        .exclude(pk=vehicle.pk)
+        .select_related("customer")
+        .first()
+    )
+    if clash:
+        raise ValidationError(
+            {"vin": [f"This VIN is already on {clash} of {clash.customer.display_name}."]}
+        )
+
+
+def _save_vehicle(vehicle: Vehicle, **kwargs) -> None:
+    vehicle.full_clean(
+        exclude=["dealership", "customer"], validate_unique=False, validate_constraints=False
+    )
+    _check_vin_unique(vehicle)
+    try:
+        with transaction.atomic():
+            vehicle.save(**kwargs)
+    except IntegrityError as exc:  # a concurrent insert of the same VIN
+        raise ValidationError(
+            {"vin": ["Another vehicle in this store already has this VIN."]}
+        ) from exc
+
+
+@transaction.atomic
+def add_vehicle(customer, *, acting_user, allow_unvalidated_vin: bool = False, **fields) -> Vehicle:
+    unknown = set(fields) - set(VEHICLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown vehicle fields: {sorted(unknown)}")
+    vehicle = Vehicle(dealership_id=customer.dealership_id, customer=customer, **fields)
+    _apply_vin(vehicle, allow_unvalidated=allow_unvalidated_vin)
+    _save_vehicle(vehicle)
+    record_event(
+        customer,
+        CustomerEvent.Verb.VEHICLE_ADDED,
+        actor=acting_user,
+        subject=str(vehicle),
+        changes={
+            k: ["", _text(getattr(vehicle, k))] for k in VEHICLE_FIELDS if getattr(vehicle, k)
+        },
+    )
+    return vehicle
+
+
+@transaction.atomic
+def update_vehicle(vehicle, *, acting_user, allow_unvalidated_vin: bool = False, **fields) -> dict:
+    unknown = set(fields) - set(VEHICLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown vehicle fields: {sorted(unknown)}")
+    vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+    before = {k: getattr(vehicle, k) for k in VEHICLE_FIELDS}
+    for name, value in fields.items():
+        setattr(vehicle, name, value)
+    if "vin" in fields and fields["vin"] != before["vin"]:
+        _apply_vin(vehicle, allow_unvalidated=allow_unvalidated_vin)
+    changes = {
+        k: [_text(before[k]), _text(getattr(vehicle, k))]
+        for k in VEHICLE_FIELDS
+        if before[k] != getattr(vehicle, k)
+    }
+    if changes:
+        _save_vehicle(vehicle, update_fields=[*changes, "vin_validated"])
+        record_event(
+            vehicle.customer,
+            CustomerEvent.Verb.VEHICLE_UPDATED,
+            actor=acting_user,
+            subject=str(vehicle),
+            changes=changes,
+        )
+    return changes
+
+
+@transaction.atomic
+def set_consent(
+    customer,
+    channel: str,
+    *,
+    granted: bool,
+    method: str,
+    acting_user,
+    wording: str = "",
+    at=None,
+) -> Consent:
+    """Record a consent or its withdrawal, with how and by whom; history keeps every step."""
+    if channel not in Consent.Channel.values:
+        raise ValidationError(
+            {"channel": [f"Unknown channel “{channel}”; use one of {Consent.Channel.values}."]}
+        )
+    if method not in Consent.Method.values:
+        raise ValidationError(
+            {"method": [f"Unknown method “{method}”; use one of {Consent.Method.values}."]}
+        )
+    at = at or timezone.now()
+    consent, created = Consent.objects.select_for_update().get_or_create(
+        customer=customer,
+        channel=channel,
+        defaults={
+            "dealership_id": customer.dealership_id,
+            "granted": granted,
+            "method": method,
+            "wording": wording,
+            "recorded_by": acting_user,
+            "recorded_at": at,
+        },
+    )
+    old = None if created else consent.granted
+    if not created:
+        consent.granted, consent.method, consent.wording = granted, method, wording
+        consent.recorded_by, consent.recorded_at = acting_user, at
+        consent.save(update_fields=["granted", "method", "wording", "recorded_by", "recorded_at"])
+    if old != granted:
+        verb = (
+            CustomerEvent.Verb.CONSENT_GRANTED if granted else CustomerEvent.Verb.CONSENT_WITHDRAWN
+        )
+        record_event(
+            customer,
+            verb,
+            actor=acting_user,
+            at=at,
+            subject=Consent.Channel(channel).label,
+            changes={
+                "consent": [
+                    {None: "", True: "given", False: "withdrawn"}[old],
+                    "given" if granted else "withdrawn",
+                ],
+                "method": ["", Consent.Method(method).label],
+                **({"wording": ["", wording]} if wording else {}),
+            },
+        )
+    return consent
+
+
+@transaction.atomic
+def assign(
+    customer, role: str, user, *, acting_user, reason: str = "", at=None, _fresh=None
+) -> Assignment | None:
+    """Give the customer a new salesperson or advisor (or none), closing the previous holder's
+    period. The customer stays the store's: history shows every holder."""
+    if user is not None and (user.dealership_id != customer.dealership_id or not user.is_active):
+        raise ValidationError({"user": ["Pick an active staff member of this store."]})
+    field = "salesperson" if role == Assignment.Role.SALES else "service_advisor"
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    old = getattr(customer, field)
+    if old == user:
+        return None
+    at = at or timezone.now()
+    Assignment.objects.filter(customer=customer, role=role, ended_at__isnull=True).update(
+        ended_at=at
+    )
+    assignment = Assignment.objects.create(
+        dealership_id=customer.dealership_id,
+        customer=customer,
+        role=role,
+        user=user,
+        assigned_by=acting_user,
+        reason=reason,
+        started_at=at,
+    )
+    setattr(customer, field, user)
+    customer.save(update_fields=[field, "updated_at"])
+    record_event(
+        customer,
+        CustomerEvent.Verb.ASSIGNED,
+        actor=acting_user,
+        at=at,
+        subject=Assignment.Role(role).label,
+        changes={field: [_text(old or "unassigned"), _text(user or "unassigned")]},
+        reason=reason,
+    )
+    return assignment

@@ -1,0 +1,374 @@
+"""Customers and vehicles in the JSON API. Same scoped querysets and actions as the pages."""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from goodwill.api.idempotency import run_idempotent
+from goodwill.customers import actions
+from goodwill.customers.models import Consent, Customer, CustomerEvent, Vehicle
+
+router = Router(tags=["customers"])
+
+Kind = Literal["person", "business"]
+Relationship = Literal["customer", "prospect", "partner", "friend", "pro"]
+PhoneLabel = Literal["mobile", "home", "work"]
+EmailLabel = Literal["personal", "work"]
+
+
+class PhoneIn(Schema):
+    label: PhoneLabel = "mobile"
+    number: str = Field(max_length=40, description="Any common format; stored as E.164")
+
+
+class EmailIn(Schema):
+    label: EmailLabel = "personal"
+    address: str = Field(max_length=254)
+
+
+class PhoneOut(Schema):
+    label: str
+    number: str
+
+
+class EmailOut(Schema):
+    label: str
+    address: str
+
+
+class StaffRef(Schema):
+    id: UUID
+    name: str
+
+
+class CustomerIn(Schema):
+    kind: Kind = "person"
+    first_name: str = Field("", max_length=80)
+    last_name: str = Field("", max_length=80)
+    company_name: str = Field("", max_length=150)
+    relationship: Relationship = "prospect"
+    street: str = Field("", max_length=200)
+    city: str = Field("", max_length=100)
+    region: str = Field("", max_length=50)
+    postal_code: str = Field("", max_length=12)
+    notes: str = Field("", max_length=5000)
+    phones: list[PhoneIn] = Field(default_factory=list, max_length=3)
+    emails: list[EmailIn] = Field(default_factory=list, max_length=2)
+
+
+class CustomerPatch(Schema):
+    kind: Kind | None = None
+    first_name: str | None = Field(None, max_length=80)
+    last_name: str | None = Field(None, max_length=80)
+    company_name: str | None = Field(None, max_length=150)
+    relationship: Relationship | None = None
+    street: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    region: str | None = Field(None, max_length=50)
+    postal_code: str | None = Field(None, max_length=12)
+    notes: str | None = Field(None, max_length=5000)
+    phones: list[PhoneIn] | None = Field(None, max_length=3)
+    emails: list[EmailIn] | None = Field(None, max_length=2)
+
+
+class CustomerOut(Schema):
+    id: UUID
+    kind: str
+    display_name: str
+    first_name: str
+    last_name: str
+    company_name: str
+    relationship: str
+    street: str
+    city: str
+    region: str
+    postal_code: str
+    notes: str
+    phones: list[PhoneOut]
+    emails: list[EmailOut]
+    salesperson: StaffRef | None
+    service_advisor: StaffRef | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class VehicleIn(Schema):
+    vin: str = Field("", max_length=20)
+    allow_unvalidated_vin: bool = False
+    year: int | None = Field(None, ge=1900, le=2100)
+    make: str = Field("", max_length=40)
+    model: str = Field("", max_length=60)
+    trim: str = Field("", max_length=60)
+    color: str = Field("", max_length=30)
+    mileage: int | None = Field(None, ge=0, le=5_000_000)
+    plate: str = Field("", max_length=12)
+    notes: str = Field("", max_length=500)
+
+
+class VehiclePatch(Schema):
+    vin: str | None = Field(None, max_length=20)
+    allow_unvalidated_vin: bool = False
+    year: int | None = Field(None, ge=1900, le=2100)
+    make: str | None = Field(None, max_length=40)
+    model: str | None = Field(None, max_length=60)
+    trim: str | None = Field(None, max_length=60)
+    color: str | None = Field(None, max_length=30)
+    mileage: int | None = Field(None, ge=0, le=5_000_000)
+    plate: str | None = Field(None, max_length=12)
+    notes: str | None = Field(None, max_length=500)
+
+
+class VehicleOut(Schema):
+    id: UUID
+    customer_id: UUID
+    vin: str
+    vin_validated: bool
+    year: int | None
+    make: str
+    model: str
+    trim: str
+    color: str
+    mileage: int | None
+    plate: str
+    notes: str
+
+
+class ConsentIn(Schema):
+    channel: Literal["email", "text", "phone", "share"]
+    granted: bool
+    method: Literal["in_person", "phone", "paper", "web", "email", "import"]
+    wording: str = Field("", max_length=500)
+
+
+class ConsentOut(Schema):
+    channel: str
+    granted: bool
+    method: str
+    wording: str
+    recorded_by: str | None
+    recorded_at: datetime
+
+
+class EventOut(Schema):
+    at: datetime
+    verb: str
+    subject: str
+    actor: str | None
+    changes: dict[str, list[str]]
+    reason: str
+
+
+class Error(Schema):
+    detail: str | list[dict]
+
+
+def _staff(user) -> dict | None:
+    return {"id": user.public_id, "name": user.display_name} if user else None
+
+
+def customer_out(c: Customer) -> dict:
+    return {
+        "id": c.public_id,
+        **{f: getattr(c, f) for f in actions.CUSTOMER_FIELDS},
+        "display_name": c.display_name,
+        "phones": [{"label": p.label, "number": p.number} for p in c.phones.all()],
+        "emails": [{"label": e.label, "address": e.address} for e in c.emails.all()],
+        "salesperson": _staff(c.salesperson),
+        "service_advisor": _staff(c.service_advisor),
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+
+
+def vehicle_out(v: Vehicle, customer: Customer) -> dict:
+    return {
+        "id": v.public_id,
+        "customer_id": customer.public_id,
+        **{f: getattr(v, f) for f in actions.VEHICLE_FIELDS},
+        "vin_validated": v.vin_validated,
+    }
+
+
+def _visible(request):
+    return Customer.objects.visible_to(request.user).select_related(
+        "salesperson", "service_advisor"
+    )
+
+
+def _get_customer(request, customer_id) -> Customer:
+    return get_object_or_404(_visible(request), public_id=customer_id)
+
+
+def _contact_points(payload, name):
+    items = getattr(payload, name)
+    if items is None:
+        return None
+    attr = "number" if name == "phones" else "address"
+    return {item.label: getattr(item, attr) for item in items}
+
+
+@router.get("/customers", response=CustomerPage, summary="List or search customers")
+def list_customers(
+    request,
+    q: str = Query("", max_length=200, description="Name fragment, phone, email or VIN"),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+):
+    qs = _visible(request).prefetch_related("phones", "emails")
+    if q:
+        qs = qs.search(q, dealership=request.dealership)
+    rows = list(qs[offset : offset + limit + 1])
+    return {
+        "items": [customer_out(c) for c in rows[:limit]],
+        "limit": limit,
+        "offset": offset,
+        "has_more": len(rows) > limit,
+    }
+
+
+@router.post("/customers", response={201: CustomerOut, 422: Error})
+def create_customer(request, payload: CustomerIn):
+    def create():
+        fields = payload.dict(exclude={"phones", "emails"})
+        customer = actions.create_customer(
+            request.dealership,
+            acting_user=request.user,
+            phones=_contact_points(payload, "phones"),
+            emails=_contact_points(payload, "emails"),
+            **fields,
+        )
+        return customer_out(customer)
+
+    return run_idempotent(request, create, schema=CustomerOut)
+
+
+@router.get("/customers/{uuid:customer_id}", response=CustomerOut)
+def get_customer(request, customer_id: UUID):
+    return customer_out(_get_customer(request, customer_id))
+
+
+@router.patch("/customers/{uuid:customer_id}", response={200: CustomerOut, 422: Error})
+def update_customer(request, customer_id: UUID, payload: CustomerPatch):
+    customer = _get_customer(request, customer_id)
+    fields = payload.dict(exclude_unset=True, exclude={"phones", "emails"})
+    actions.update_customer(
+        customer,
+        acting_user=request.user,
+        phones=_contact_points(payload, "phones"),
+        emails=_contact_points(payload, "emails"),
+        **{k: v for k, v in fields.items() if v is not None},
+    )
+    return customer_out(_get_customer(request, customer_id))
+
+
+@router.get("/customers/{uuid:customer_id}/vehicles", response=list[VehicleOut], tags=["vehicles"])
+def list_vehicles(request, customer_id: UUID):
+    customer = _get_customer(request, customer_id)
+    return [vehicle_out(v, customer) for v in customer.vehicles.all()]
+
+
+@router.post(
+    "/customers/{uuid:customer_id}/vehicles",
+    response={201: VehicleOut, 422: Error},
+    tags=["vehicles"],
+)
+def add_vehicle(request, customer_id: UUID, payload: VehicleIn):
+    customer = _get_customer(request, customer_id)
+
+    def create():
+        fields = payload.dict(exclude={"allow_unvalidated_vin"})
+        vehicle = actions.add_vehicle(
+            customer,
+            acting_user=request.user,
+            allow_unvalidated_vin=payload.allow_unvalidated_vin,
+            **fields,
+        )
+        return vehicle_out(vehicle, customer)
+
+    return run_idempotent(request, create, schema=VehicleOut)
+
+
+def _get_vehicle(request, vehicle_id) -> Vehicle:
+    return get_object_or_404(
+        Vehicle.objects.filter(
+            customer__in=Customer.objects.visible_to(request.user)
+        ).select_related("customer"),
+        public_id=vehicle_id,
+    )
+
+
+@router.get("/vehicles/{uuid:vehicle_id}", response=VehicleOut, tags=["vehicles"])
+def get_vehicle(request, vehicle_id: UUID):
+    vehicle = _get_vehicle(request, vehicle_id)
+    return vehicle_out(vehicle, vehicle.customer)
+
+
+@router.patch(
+    "/vehicles/{uuid:vehicle_id}", response={200: VehicleOut, 422: Error}, tags=["vehicles"]
+)
+def update_vehicle(request, vehicle_id: UUID, payload: VehiclePatch):
+    vehicle = _get_vehicle(request, vehicle_id)
+    fields = payload.dict(exclude_unset=True, exclude={"allow_unvalidated_vin"})
+    actions.update_vehicle(
+        vehicle,
+        acting_user=request.user,
+        allow_unvalidated_vin=payload.allow_unvalidated_vin,
+        **fields,
+    )
+    vehicle.refresh_from_db()
+    return vehicle_out(vehicle, vehicle.customer)
+
+
+def _consent_out(c: Consent) -> dict:
+    return {
+        "channel": c.channel,
+        "granted": c.granted,
+        "method": c.method,
+        "wording": c.wording,
+        "recorded_by": c.recorded_by.username if c.recorded_by else None,
+        "recorded_at": c.recorded_at,
+    }
+
+
+@router.get("/customers/{uuid:customer_id}/consents", response=list[ConsentOut], tags=["consents"])
+def list_consents(request, customer_id: UUID):
+    customer = _get_customer(request, customer_id)
+    return [_consent_out(c) for c in customer.consents.select_related("recorded_by")]
+
+
+@router.post(
+    "/customers/{uuid:customer_id}/consents",
+    response={200: ConsentOut, 422: Error},
+    tags=["consents"],
+)
+def set_consent(request, customer_id: UUID, payload: ConsentIn):
+    customer = _get_customer(request, customer_id)
+    consent = actions.set_consent(customer, acting_user=request.user, **payload.dict())
+    return _consent_out(consent)
+
+
+@router.get("/customers/{uuid:customer_id}/history", response=list[EventOut])
+def customer_history(request, customer_id: UUID):
+    customer = _get_customer(request, customer_id)
+    events = CustomerEvent.objects.filter(customer=customer).select_related("actor")[:500]
+    return [
+        {
+            "at": e.at,
+            "verb": e.verb,
+            "subject": e.subject,
+            "actor": e.actor.username if e.actor else None,
+            "changes": e.changes,
+            "reason": e.reason,
+        }
+        for e in events
+    ]

@@ -1,0 +1,346 @@
+"""Customers belong to the dealership: people and businesses, their contact points,
+vehicles, consents, who is assigned to them, and an append-only history of every change."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from goodwill.dealerships.models import Dealership
+
+
+class TenantQuerySet(models.QuerySet):
+    """Every tenant-owned queryset starts here: the one place rows are scoped to a store."""
+
+    def for_dealership(self, dealership):
+        return self.filter(dealership=dealership)
+
+
+class CustomerQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        """What `user` may see. Another store's customers never appear; a salesperson of a
+        store that hides colleagues' customers sees their own and unassigned ones."""
+        if not user.is_authenticated or user.dealership_id is None:
+            return self.none()
+        qs = self.filter(dealership_id=user.dealership_id)
+        if not user.sees_all_customers:
+            qs = qs.filter(Q(salesperson=user) | Q(salesperson__isnull=True))
+        return qs
+
+    def search(self, query: str, *, dealership):
+        """Find by any part of the name, a phone in any common format, an email or a VIN."""
+        from goodwill.customers.search import filter_customers
+
+        return filter_customers(self, query, dealership=dealership)
+
+
+class Customer(models.Model):
+    """A person or a business (fleet) the store knows. Owned by the dealership, not by staff."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        BUSINESS = "business", "Business / fleet"
+
+    class Relationship(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        PROSPECT = "prospect", "Prospect"
+        PARTNER = "partner", "Referral partner"
+        FRIEND = "friend", "Friend"
+        PRO = "pro", "Pro at another store"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    first_name = models.CharField(max_length=80, blank=True)
+    last_name = models.CharField(max_length=80, blank=True)
+    company_name = models.CharField(max_length=150, blank=True)
+    relationship = models.CharField(
+        max_length=10, choices=Relationship.choices, default=Relationship.PROSPECT
+    )
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state", max_length=50, blank=True)
+    postal_code = models.CharField(max_length=12, blank=True)
+    notes = models.TextField(max_length=5000, blank=True)
+    # Denormalised first contact points, kept by the actions, so lists need no extra query.
+    primary_phone = models.CharField(max_length=20, blank=True)
+    primary_email = models.CharField(max_length=254, blank=True)
+    # Lower-cased "first last company" for name-fragment search (trigram index on PostgreSQL).
+    search_name = models.CharField(max_length=320, blank=True, editable=False)
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sales_customers",
+    )
+    service_advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_customers",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "company_name"]
+        indexes = [
+            # Customer list of a store, sorted by name.
+            models.Index(
+                fields=["dealership", "last_name", "first_name"], name="customers_cust_store_name"
+            ),
+            # "My customers" for a salesperson.
+            models.Index(fields=["dealership", "salesperson"], name="customers_cust_store_sales"),
+            models.Index(fields=["dealership", "updated_at"], name="customers_cust_store_updated"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(first_name="", last_name="", company_name=""),
+                name="%(app_label)s_%(class)s_has_a_name",
+                violation_error_message="A customer needs a name or a company name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def person_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == self.Kind.BUSINESS and self.company_name:
+            return self.company_name
+        return self.person_name or self.company_name
+
+    @property
+    def address_line(self) -> str:
+        city = ", ".join(
+            p for p in (self.city, " ".join(filter(None, [self.region, self.postal_code]))) if p
+        )
+        return " · ".join(p for p in (self.street, city) if p)
+
+    def refresh_search_name(self) -> None:
+        self.search_name = " ".join(
+            p for p in (self.first_name, self.last_name, self.company_name) if p
+        ).lower()
+
+
+class CustomerPhone(models.Model):
+    """A phone number, stored as E.164 so any typed format finds it."""
+
+    class Label(models.TextChoices):
+        MOBILE = "mobile", "Mobile"
+        HOME = "home", "Home"
+        WORK = "work", "Work"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(max_length=20)
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.MOBILE)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # Search by phone: exact E.164 match within a store.
+            models.Index(fields=["dealership", "number"], name="customers_phone_store_number")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "label"],
+                name="%(app_label)s_%(class)s_one_per_label",
+                violation_error_message="This customer already has a phone with that label.",
+            )
+        ]
+
+
+class CustomerEmail(models.Model):
+    """An email address, normalised by email-validator (domain lower-cased)."""
+
+    class Label(models.TextChoices):
+        PERSONAL = "personal", "Personal"
+        WORK = "work", "Work"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails")
+    address = models.CharField(max_length=254)
+    # Lower-cased copy for case-insensitive lookup with a plain index.
+    address_lower = models.CharField(max_length=254, editable=False)
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.PERSONAL)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # Search by email within a store.
+            models.Index(fields=["dealership", "address_lower"], name="customers_email_store_addr")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "label"],
+                name="%(app_label)s_%(class)s_one_per_label",
+                violation_error_message="This customer already has an email with that label.",
+            )
+        ]
+
+
+class Vehicle(models.Model):
+    """A vehicle the customer owns or drives; VIN decoded and validated where possible."""
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="vehicles")
+    vin = models.CharField("VIN", max_length=17, blank=True)
+    vin_validated = models.BooleanField(default=False)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    make = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=60, blank=True)
+    trim = models.CharField(max_length=60, blank=True)
+    color = models.CharField(max_length=30, blank=True)
+    mileage = models.PositiveIntegerField(null=True, blank=True)
+    plate = models.CharField("licence plate", max_length=12, blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "make", "model"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dealership", "vin"],
+                condition=~Q(vin=""),
+                name="%(app_label)s_%(class)s_unique_vin_per_store",
+                violation_error_message="Another vehicle in this store already has this VIN.",
+            )
+        ]
+        indexes = [models.Index(fields=["dealership", "customer"], name="customers_veh_store_cust")]
+
+    def __str__(self) -> str:
+        title = " ".join(str(p) for p in (self.year, self.make, self.model) if p)
+        return title or self.vin or "Vehicle"
+
+
+class Consent(models.Model):
+    """The current consent of one customer for one channel; its history is in CustomerEvent."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text message"
+        PHONE = "phone", "Phone call"
+        SHARE = "share", "Share with a partner dealership"
+
+    class Method(models.TextChoices):
+        IN_PERSON = "in_person", "In person, spoken"
+        PHONE = "phone", "On the phone"
+        PAPER = "paper", "Signed form"
+        WEB = "web", "Web form"
+        EMAIL = "email", "By email"
+        IMPORT = "import", "Imported record"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    granted = models.BooleanField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    wording = models.CharField(
+        max_length=500, blank=True, help_text="What the customer was shown or told."
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
+    recorded_at = models.DateTimeField()
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "channel"],
+                name="%(app_label)s_%(class)s_one_per_channel",
+                violation_error_message="This customer already has a consent for this channel.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["dealership", "customer"], name="customers_consent_store_cust")
+        ]
+
+
+class Assignment(models.Model):
+    """Who held the customer, in which role, from when to when, and who made the change."""
+
+    class Role(models.TextChoices):
+        SALES = "sales", "Salesperson"
+        SERVICE = "service", "Service advisor"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["dealership", "customer", "role"], name="customers_assign_cust_role"
+            )
+        ]
+
+
+class CustomerEvent(models.Model):
+    """Append-only history: who changed what on a customer, when, old → new, and why."""
+
+    class Verb(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        VEHICLE_ADDED = "vehicle_added", "Vehicle added"
+        VEHICLE_UPDATED = "vehicle_updated", "Vehicle updated"
+        CONSENT_GRANTED = "consent_granted", "Consent given"
+        CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+        ASSIGNED = "assigned", "Assigned"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
+    at = models.DateTimeField()
+    verb = models.CharField(max_length=30)
+    subject = models.CharField(max_length=120, blank=True, help_text="e.g. the vehicle or channel")
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The customer page timeline.
+            models.Index(fields=["dealership", "customer", "at"], name="customers_event_timeline")
+        ]
+
+    @property
+    def verb_label(self) -> str:
+        try:
+            return self.Verb(self.verb).label
+        except ValueError:
+            return self.verb.replace("_", " ").capitalize()

@@ -1,0 +1,57 @@
+"""Customer search: one box that understands names, phones, emails and VINs.
+
+The shape of the query decides the lookup, so every branch hits an index:
+email → CustomerEmail(dealership, address_lower); phone → CustomerPhone(dealership, number);
+VIN → Vehicle(dealership, vin); otherwise name fragments → Customer.search_name
+(a trigram GIN index on PostgreSQL).
+"""
+
+import re
+
+from django.db.models import Q
+
+from goodwill.customers.contact import try_normalise_phone
+
+VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+PARTIAL_VIN_RE = re.compile(r"^(?=.*\d)[A-HJ-NPR-Z0-9]{6,8}$")
+PHONE_CHARS_RE = re.compile(r"^[\d\s()+.\-–/x]+$", re.IGNORECASE)
+
+
+def filter_customers(qs, query: str, *, dealership):
+    from goodwill.customers.models import CustomerEmail, CustomerPhone, Vehicle
+
+    query = (query or "").strip()[:200]
+    if not query:
+        return qs
+    # The sub-queries repeat the store so that the (dealership, …) indexes lead the lookup.
+    store = {"dealership": dealership}
+    phone_region = dealership.phone_region
+    if "@" in query:
+        address = query.lower()
+        emails = CustomerEmail.objects.filter(address_lower=address, **store)
+        if not emails.exists():
+            emails = CustomerEmail.objects.filter(address_lower__startswith=address, **store)
+        return qs.filter(id__in=emails.values("customer_id"))
+    compact = re.sub(r"[\s\-]", "", query).upper()
+    if VIN_RE.match(compact) and any(c.isalpha() for c in compact):
+        return qs.filter(id__in=Vehicle.objects.filter(vin=compact, **store).values("customer_id"))
+    if PHONE_CHARS_RE.match(query):
+        digits = re.sub(r"\D", "", query)
+        number = try_normalise_phone(query, phone_region)
+        if number:
+            return qs.filter(
+                id__in=CustomerPhone.objects.filter(number=number, **store).values("customer_id")
+            )
+        if len(digits) >= 4:
+            return qs.filter(
+                id__in=CustomerPhone.objects.filter(number__endswith=digits, **store).values(
+                    "customer_id"
+                )
+            )
+    if PARTIAL_VIN_RE.match(compact):
+        by_vin = Vehicle.objects.filter(vin__endswith=compact, **store).values("customer_id")
+        return qs.filter(Q(id__in=by_vin) | Q(search_name__contains=query.lower()))
+    condition = Q()
+    for token in query.lower().split()[:5]:
+        condition &= Q(search_name__contains=token)
+    return qs.filter(condition)

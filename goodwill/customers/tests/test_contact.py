@@ -1,0 +1,52 @@
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from goodwill.customers.contact import format_phone, normalise_email, normalise_phone
+
+area = st.sampled_from(["512", "737", "210", "214", "312", "415", "617", "212"])
+line = st.integers(min_value=100, max_value=199).map(lambda n: f"{n:03d}")
+separators = st.sampled_from(["", " ", "-", ".", "  "])
+
+
+@given(area=area, line=line, sep1=separators, sep2=separators, style=st.integers(0, 4))
+def test_any_common_way_of_typing_a_number_gives_the_same_e164(area, line, sep1, sep2, style):
+    digits = f"5550{line}"
+    typed = [
+        f"{area}{sep1}{digits[:3]}{sep2}{digits[3:]}",
+        f"({area}){sep1}{digits[:3]}{sep2}{digits[3:]}",
+        f"+1{sep1}{area}{sep2}{digits}",
+        f"1-{area}-{digits[:3]}-{digits[3:]}",
+        f"+1 ({area}) {digits[:3]}-{digits[3:]}",
+    ][style]
+    assert normalise_phone(typed, "US") == f"+1{area}{digits}"
+
+
+@given(st.text(max_size=40))
+def test_any_text_either_normalises_or_raises_a_clear_error(text):
+    try:
+        result = normalise_phone(text, "US")
+    except ValidationError as exc:
+        assert exc.messages and all(m for m in exc.messages)
+    else:
+        assert result == "" or result.startswith("+")
+
+
+def test_a_number_abroad_keeps_its_country():
+    assert normalise_phone("+44 20 7946 0958", "US") == "+442079460958"
+    assert format_phone("+442079460958") == "+44 20 7946 0958"
+    assert format_phone("+15125550123") == "(512) 555-0123"
+
+
+@pytest.mark.parametrize("bad", ["555-01", "12", "not a phone"])
+def test_a_bad_phone_says_what_is_wrong(bad):
+    with pytest.raises(ValidationError) as exc:
+        normalise_phone(bad, "US")
+    assert bad in exc.value.messages[0]
+
+
+def test_emails_are_checked_without_the_network_and_normalised():
+    assert normalise_email("  Bob.K@Example.COM ") == "Bob.K@example.com"
+    with pytest.raises(ValidationError, match="not a valid email"):
+        normalise_email("bob@@example")

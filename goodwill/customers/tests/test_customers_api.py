@@ -1,0 +1,146 @@
+import pytest
+
+from goodwill.api.testing import ApiClient, openapi
+from goodwill.customers.models import Customer, CustomerEvent
+
+pytestmark = pytest.mark.django_db
+
+BODY = {
+    "first_name": "Maria",
+    "last_name": "Lopez",
+    "relationship": "prospect",
+    "phones": [{"label": "mobile", "number": "(512) 555-0142"}],
+    "emails": [{"label": "personal", "address": "Maria@Example.com"}],
+}
+
+
+@pytest.fixture
+def api(alice):
+    return ApiClient(alice)
+
+
+def test_the_openapi_document_lists_customers_and_vehicles(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/customers" in doc["paths"]
+    assert any("vehicles" in path for path in doc["paths"])
+    assert openapi()["info"]["title"] == "Goodwill API"
+
+
+def test_a_request_without_a_token_is_refused(client, customer):
+    assert client.get("/api/v1/customers").status_code == 401
+
+
+def test_creating_a_customer_normalises_phone_and_email(api, store_a):
+    response = api.post("/customers", BODY)
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["phones"] == [{"label": "mobile", "number": "+15125550142"}]
+    assert data["emails"] == [{"label": "personal", "address": "Maria@example.com"}]
+    customer = Customer.objects.get(public_id=data["id"])
+    assert customer.dealership == store_a
+    assert CustomerEvent.objects.filter(customer=customer, verb="created").exists()
+
+
+def test_a_bad_phone_is_a_422_naming_the_field(api):
+    response = api.post("/customers", {**BODY, "phones": [{"label": "mobile", "number": "12"}]})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail[0]["loc"] == ["body", "phone_mobile"]
+    assert "phone" in detail[0]["msg"]
+    assert not Customer.objects.exists()
+
+
+def test_an_over_long_name_is_a_422(api):
+    response = api.post("/customers", {**BODY, "first_name": "x" * 81})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "first_name"
+
+
+def test_a_customer_without_any_name_is_refused(api):
+    response = api.post("/customers", {"phones": []})
+    assert response.status_code == 422
+    assert "name" in str(response.json()["detail"])
+
+
+def test_a_retry_with_the_same_idempotency_key_creates_nothing_more(api):
+    first = api.post("/customers", BODY, headers={"Idempotency-Key": "abc-123"})
+    again = api.post("/customers", BODY, headers={"Idempotency-Key": "abc-123"})
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert Customer.objects.count() == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused(api):
+    api.post("/customers", BODY, headers={"Idempotency-Key": "k1"})
+    other = api.post(
+        "/customers", {**BODY, "first_name": "Marta"}, headers={"Idempotency-Key": "k1"}
+    )
+    assert other.status_code == 422
+    assert "different request" in other.json()["detail"]
+    assert Customer.objects.count() == 1
+
+
+def test_idempotency_keys_are_per_user(api, mike):
+    api.post("/customers", BODY, headers={"Idempotency-Key": "same"})
+    ApiClient(mike).post("/customers", BODY, headers={"Idempotency-Key": "same"})
+    assert Customer.objects.count() == 2
+
+
+def test_listing_is_paginated_and_searchable(api, store_a, alice):
+    for i in range(5):
+        api.post("/customers", {**BODY, "first_name": f"Name{i}", "phones": []})
+    page = api.get("/customers?limit=2&offset=0").json()
+    assert len(page["items"]) == 2 and page["has_more"] is True
+    last = api.get("/customers?limit=2&offset=4").json()
+    assert len(last["items"]) == 1 and last["has_more"] is False
+    found = api.get("/customers?q=name3").json()
+    assert [c["first_name"] for c in found["items"]] == ["Name3"]
+
+
+def test_vehicles_are_added_with_a_decoded_vin_and_duplicates_refused(api):
+    customer = api.post("/customers", BODY).json()
+    path = f"/customers/{customer['id']}/vehicles"
+    created = api.post(path, {"vin": "1FTFW1E84MFA12345", "mileage": 12000})
+    assert created.status_code == 201, created.content
+    assert created.json()["make"] == "Ford" and created.json()["vin_validated"] is True
+    again = api.post(path, {"vin": "1FTFW1E84MFA12345"})
+    assert again.status_code == 422
+    assert again.json()["detail"][0]["loc"] == ["body", "vin"]
+    bad = api.post(path, {"vin": "1FTFW1E81MFA12345"})
+    assert bad.status_code == 422 and "heck digit" in bad.json()["detail"][0]["msg"]
+    assert len(api.get(path).json()) == 1
+
+
+def test_patching_a_customer_records_history(api):
+    customer = api.post("/customers", BODY).json()
+    response = api.patch(
+        f"/customers/{customer['id']}", {"relationship": "customer", "city": "Austin"}
+    )
+    assert response.status_code == 200
+    assert response.json()["relationship"] == "customer"
+    history = api.get(f"/customers/{customer['id']}/history").json()
+    assert history[0]["verb"] == "updated"
+    assert history[0]["changes"]["relationship"] == ["prospect", "customer"]
+
+
+def test_consents_are_recorded_and_withdrawn_through_the_api(api):
+    customer = api.post("/customers", BODY).json()
+    path = f"/customers/{customer['id']}/consents"
+    api.post(
+        path, {"channel": "share", "granted": True, "method": "in_person", "wording": "OK to share"}
+    )
+    withdrawn = api.post(path, {"channel": "share", "granted": False, "method": "phone"})
+    assert withdrawn.json()["granted"] is False
+    assert [c["channel"] for c in api.get(path).json()] == ["share"]
+
+
+def test_another_stores_customer_is_a_404(api, outsider_customer):
+    response = api.get(f"/customers/{outsider_customer.public_id}")
+    assert response.status_code == 404
+
+
+def test_the_api_docs_load_their_assets_locally_not_from_a_cdn(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert "/static/ninja/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()

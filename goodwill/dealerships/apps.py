@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DealershipsConfig(AppConfig):
+    name = "goodwill.dealerships"
+    label = "dealerships"

@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from goodwill.api.api import api
+from goodwill.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("customers/", include("goodwill.customers.urls")),
+    path("store/", include("goodwill.dealerships.urls")),
+    path("api/v1/", api.urls),
+]
