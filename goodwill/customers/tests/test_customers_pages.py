@@ -73,6 +73,22 @@ def test_search_by_vin_finds_the_owner(client_for, alice, customer):
     assert "Robert Kowalski" in page.text
 
 
+def test_search_by_the_last_digits_of_a_vin_or_phone_finds_the_owner(
+    client_for, alice, customer, outsider_customer
+):
+    from goodwill.customers.actions import add_vehicle
+
+    add_vehicle(customer, acting_user=alice, vin=GOOD_VIN)
+    # The same VIN in another store must not leak into this store's results.
+    add_vehicle(outsider_customer, acting_user=outsider_customer.created_by, vin=GOOD_VIN)
+    for typed in (GOOD_VIN[-8:], GOOD_VIN[-6:].lower()):
+        page = client_for(alice).get(reverse("customers:list"), {"q": typed})
+        assert "Robert Kowalski" in page.text, typed
+        assert "Olivia" not in page.text
+    page = client_for(alice).get(reverse("customers:list"), {"q": "no match 0000"})
+    assert "Robert Kowalski" not in page.text
+
+
 def test_search_does_not_find_other_stores_customers(
     client_for, alice, customer, outsider_customer
 ):
