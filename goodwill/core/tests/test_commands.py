@@ -1,5 +1,7 @@
 import io
 import re
+import signal
+import subprocess
 
 import pytest
 from django.core.management import call_command
@@ -64,3 +66,17 @@ def test_token_refuses_an_unknown_user(db):
 
     with pytest.raises(CommandError, match="No active user"):
         call_command("token", "nobody")
+
+
+def test_the_demo_runs_the_background_worker_beside_the_server_and_stops_it(tmp_path, monkeypatch):
+    """`goodwill demo` starts `goodwill worker` as a child; it runs until the demo stops."""
+    from goodwill.core.management.commands.demo import start_worker
+
+    monkeypatch.setenv("GOODWILL_DATA_DIR", str(tmp_path))
+    worker = start_worker()
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            worker.wait(timeout=2)  # still running: it loops until told to stop
+    finally:
+        worker.terminate()
+    assert worker.wait(timeout=20) in (0, -signal.SIGTERM)

@@ -1,7 +1,10 @@
 """`goodwill demo`: migrate the embedded database, seed the demo network once, print the
 logins, and serve. Running it again reuses the data; --reset starts over."""
 
+import atexit
 import os
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -24,9 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("GOODWILL_HOST", "127.0.0.1"))
         parser.add_argument("--workers", type=int, default=3)
         parser.add_argument("--no-serve", action="store_true", help="Seed and print logins only.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not run the background jobs (reminders, nudges) beside the web server.",
+        )
         parser.add_argument("--seed", type=int, default=7, help="Random seed of the demo data.")
 
-    def handle(self, *args, reset, port, host, workers, no_serve, seed, **options):
+    def handle(self, *args, reset, port, host, workers, no_serve, no_worker, seed, **options):
         from goodwill.core import demo
         from goodwill.dealerships.models import Dealership
 
@@ -42,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write(demo.logins_text())
         if no_serve:
             return
+        if not no_worker:
+            start_worker()
         run_gunicorn(host=host, port=port, workers=workers)
 
     def _reset(self):
@@ -59,3 +69,24 @@ class Command(BaseCommand):
             raise CommandError(
                 "--reset on PostgreSQL needs GOODWILL_ALLOW_RESET=1 (it erases everything)."
             )
+
+
+def start_worker() -> subprocess.Popen:
+    """The demo's background jobs: `goodwill worker` as a child process on the same database,
+    stopped when the demo stops, so reminders fire in the demo as they do in production."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "goodwill.cli", "worker"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "goodwill.settings"},
+        stdout=subprocess.DEVNULL,
+    )
+
+    def stop():
+        if worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    atexit.register(stop)
+    return worker
