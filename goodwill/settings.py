@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "goodwill.core",
     "goodwill.dealerships",
     "goodwill.customers",
+    "goodwill.dedupe",
     "goodwill.api",
 ]
 

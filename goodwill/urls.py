@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("goodwill.customers.urls")),
+    path("duplicates/", include("goodwill.dedupe.urls")),
     path("store/", include("goodwill.dealerships.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,119 @@
+"""The bulk pass: clusters with score and explanation, the command with its progress bar,
+the review screen, dismissals that stick."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from goodwill.api.testing import ApiClient
+from goodwill.conftest import make_customer
+from goodwill.dedupe import actions
+from goodwill.dedupe.models import DismissedPair, DuplicateCluster
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dupes(store_a, alice, customer):
+    """Robert Kowalski (fixture) + 'Bob Kowalski' same phone (a duplicate) + Maria Kowalski
+    same phone and address (his wife: a household member, not a duplicate)."""
+    bob = make_customer(store_a, alice, first_name="Bob", phones={"mobile": "512 555 0123"})
+    maria = make_customer(store_a, alice, first_name="Maria", phones={"home": "512-555-0123"})
+    loner = make_customer(
+        store_a, alice, first_name="Xavier", last_name="Lonely", phones={"mobile": "512 555 0188"}
+    )
+    return customer, bob, maria, loner
+
+
+def test_run_proposes_the_duplicate_and_not_the_household_member(store_a, dana, dupes):
+    robert, bob, maria, _ = dupes
+    run = actions.run_dedupe(store_a, acting_user=dana)
+    assert run.customers_scanned == 4 and run.clusters_found == 1
+    cluster = DuplicateCluster.objects.get(dealership=store_a)
+    members = set(cluster.members.values_list("customer_id", flat=True))
+    assert members == {robert.pk, bob.pk}
+    assert cluster.score > 90
+    assert "nickname (robert / bob)" in cluster.reasons and "same phone" in cluster.reasons
+
+
+def test_command_prints_progress_and_summary(store_a, dupes):
+    out = io.StringIO()
+    call_command("dedupe", "--dealership", store_a.slug, stdout=out)
+    text = out.getvalue()
+    assert "Compared" in text and "4 customers" in text and "1 duplicate groups" in text
+    with pytest.raises(Exception, match="No dealership"):
+        call_command("dedupe", "--dealership", "nope", stdout=io.StringIO())
+
+
+def test_dismissed_pairs_are_not_proposed_again(store_a, dana, dupes):
+    actions.run_dedupe(store_a, acting_user=dana)
+    cluster = DuplicateCluster.objects.get(dealership=store_a)
+    actions.dismiss_cluster(cluster, acting_user=dana)
+    assert DismissedPair.objects.filter(dealership=store_a).count() == 1
+    run = actions.run_dedupe(store_a, acting_user=dana)
+    assert run.clusters_found == 0
+    robert = dupes[0]
+    assert robert.events.filter(verb="duplicate_dismissed").exists()
+
+
+def test_review_screen_for_a_dealer_admin_only(
+    client_for, store_a, dana, alice, dupes, django_assert_max_num_queries
+):
+    client = client_for(dana)
+    response = client.post("/duplicates/run/", follow=True)
+    assert "1 possible duplicate groups" in response.text
+    assert "Robert Kowalski · Bob Kowalski" in response.text
+    for i in range(5):
+        make_customer(
+            store_a,
+            alice,
+            first_name="Twin",
+            last_name=f"Pair{i}",
+            phones={"mobile": f"51255502{i}0"},
+        )
+        make_customer(
+            store_a,
+            alice,
+            first_name="Twin",
+            last_name=f"Pair{i}",
+            phones={"mobile": f"51255502{i}0"},
+        )
+    actions.run_dedupe(store_a, acting_user=dana)
+    with django_assert_max_num_queries(12):
+        page = client.get("/duplicates/")
+    assert page.text.count("Twin Pair") == 10
+    cluster = DuplicateCluster.objects.filter(dealership=store_a).first()
+    detail = client.get(f"/duplicates/clusters/{cluster.public_id}/")
+    assert "These are different people" in detail.text and "Merge" in detail.text
+    client.force_login(alice)
+    assert client.get("/duplicates/").status_code == 403
+    assert client.post("/duplicates/run/").status_code == 403
+
+
+def test_dismiss_from_the_page(client_for, store_a, dana, dupes):
+    actions.run_dedupe(store_a, acting_user=dana)
+    cluster = DuplicateCluster.objects.get(dealership=store_a)
+    client = client_for(dana)
+    response = client.post(f"/duplicates/clusters/{cluster.public_id}/dismiss/", follow=True)
+    assert "will not be proposed again" in response.text
+    cluster.refresh_from_db()
+    assert cluster.status == "dismissed" and cluster.resolved_by == dana
+
+
+def test_api_runs_lists_and_dismisses_clusters(store_a, dana, alice, dupes):
+    api = ApiClient(dana)
+    run = api.post("/duplicates/runs", headers={"Idempotency-Key": "run-1"})
+    assert run.status_code == 201 and run.json()["clusters_found"] == 1
+    again = api.post("/duplicates/runs", headers={"Idempotency-Key": "run-1"})
+    assert again.json() == run.json()
+    listed = api.get("/duplicates/clusters").json()
+    [item] = listed["items"]
+    assert {m["display_name"] for m in item["members"]} == {"Robert Kowalski", "Bob Kowalski"}
+    one = api.get(f"/duplicates/clusters/{item['id']}")
+    assert one.status_code == 200 and one.json()["score"] > 90
+    dismissed = api.post(f"/duplicates/clusters/{item['id']}/dismiss")
+    assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
+    twice = api.post(f"/duplicates/clusters/{item['id']}/dismiss")
+    assert twice.status_code == 422
+    assert ApiClient(alice).get("/duplicates/clusters").status_code == 403

@@ -1,0 +1,153 @@
+"""The entry-time check: same phone/email after normalisation, nicknames, typos, swapped
+names, same VIN, same address, each with its reason; the panel on the customer form; the API."""
+
+import pytest
+
+from goodwill.api.testing import ApiClient
+from goodwill.conftest import make_customer
+from goodwill.customers.actions import add_vehicle
+from goodwill.dealerships.actions import update_store_settings
+from goodwill.dedupe.check import find_likely_matches
+from goodwill.dedupe.matching import Rec, compare
+
+pytestmark = pytest.mark.django_db
+GOOD_VIN = "1FTFW1E84MFA12345"
+
+
+def _reasons(matches, customer):
+    found = [m for m in matches if m.customer.pk == customer.pk]
+    assert found, f"{customer} not among {[m.customer for m in matches]}"
+    return " · ".join(found[0].reasons)
+
+
+def test_same_phone_in_another_format_is_found_with_its_reason(store_a, customer):
+    matches = find_likely_matches(store_a, first_name="Jane", phones=["512.555.0123"])
+    assert "same phone" in _reasons(matches, customer)
+
+
+def test_same_email_in_other_case_is_found(store_a, customer):
+    matches = find_likely_matches(store_a, last_name="Smith", emails=["  Bob.K@Example.com "])
+    assert "same email" in _reasons(matches, customer)
+
+
+def test_nickname_typo_and_swapped_names_are_found(store_a, customer):
+    no_contact = {"phones": [], "emails": []}
+    nickname = find_likely_matches(store_a, first_name="Bob", last_name="Kowalski", **no_contact)
+    assert "nickname (bob / robert)" in _reasons(nickname, customer)
+    typo = find_likely_matches(store_a, first_name="Robert", last_name="Kowalsky", **no_contact)
+    assert "last name spelled alike" in _reasons(typo, customer)
+    swapped = find_likely_matches(store_a, first_name="Kowalski", last_name="Robert")
+    assert "first and last name swapped" in _reasons(swapped, customer)
+
+
+def test_same_vin_and_same_address_are_found(store_a, alice, customer):
+    add_vehicle(customer, acting_user=alice, vin=GOOD_VIN)
+    by_vin = find_likely_matches(store_a, first_name="Anyone", vin=GOOD_VIN.lower())
+    assert "same VIN" in _reasons(by_vin, customer)
+    other = make_customer(
+        store_a, alice, first_name="Zed", last_name="Quinn", phones={}, street="12 Oak St"
+    )
+    by_address = find_likely_matches(store_a, first_name="Amy", street="12 oak st")
+    assert "same street address" in _reasons(by_address, other)
+
+
+def test_household_member_is_shown_as_unlikely_with_the_reason(store_a, alice, customer):
+    matches = find_likely_matches(
+        store_a, first_name="Maria", last_name="Kowalski", phones=["(512) 555-0123"]
+    )
+    match = next(m for m in matches if m.customer == customer)
+    assert "household member" in " ".join(match.reasons)
+    assert match.score < 50 and not match.likely
+
+
+def test_another_stores_customers_are_never_matched(store_a, outsider_customer):
+    assert (
+        find_likely_matches(
+            store_a, first_name="Olivia", last_name="Outsider", phones=["(737) 555-0177"]
+        )
+        == []
+    )
+
+
+def test_an_unrelated_person_is_not_proposed(store_a, customer):
+    assert find_likely_matches(store_a, first_name="Quentin", last_name="Abernathy") == []
+
+
+def test_scorer_vetoes_household_and_keeps_nicknames():
+    robert = Rec.build(
+        1,
+        first_name="Robert",
+        last_name="Kowalski",
+        phones=["+15125550123"],
+        street="12 Oak St",
+        postal_code="78701",
+    )
+    maria = Rec.build(
+        2,
+        first_name="Maria",
+        last_name="Kowalski",
+        phones=["+15125550123"],
+        street="12 Oak Street",
+        postal_code="78701",
+    )
+    bob = Rec.build(
+        3,
+        first_name="Bob",
+        last_name="Kowalski",
+        phones=["+15125550123"],
+        street="12 Oak Street",
+        postal_code="78701",
+    )
+    assert compare(robert, maria).vetoed
+    assert compare(robert, maria).probability < 0.5
+    assert compare(robert, bob).probability > 0.99
+
+
+def test_form_panel_shows_matches_as_the_user_types(client_for, alice, customer):
+    client = client_for(alice)
+    form = client.get("/customers/new/").text
+    assert 'hx-get="/duplicates/check/"' in form
+    panel = client.get("/duplicates/check/", {"first_name": "Bob", "last_name": "Kowalski"})
+    assert panel.status_code == 200
+    assert "Robert Kowalski" in panel.text and "nickname (bob / robert)" in panel.text
+    assert f"/customers/{customer.public_id}/" in panel.text
+    assert client.get("/duplicates/check/", {"first_name": "Zzz"}).text.strip() == ""
+
+
+def test_panel_hides_the_link_to_a_colleagues_customer(client_for, store_a, alice, dana, customer):
+    from goodwill.conftest import make_staff
+
+    update_store_settings(store_a, acting_user=dana, salespeople_see_all=False)
+    ben = make_staff(store_a, "ben", "sales")
+    panel = client_for(ben).get("/duplicates/check/", {"phone_mobile": "512-555-0123"}).text
+    assert "Robert Kowalski" in panel and "Assigned to a colleague" in panel
+    assert f"/customers/{customer.public_id}/" not in panel
+
+
+def test_api_match_check(alice, customer, outsider_customer):
+    api = ApiClient(alice)
+    response = api.post(
+        "/duplicates/match-check",
+        {"first_name": "Bob", "last_name": "Kowalski", "phones": ["+1 512 555 0123"]},
+    )
+    assert response.status_code == 200
+    [match] = response.json()
+    assert match["customer_id"] == str(customer.public_id)
+    assert match["likely"] and "same phone" in match["reasons"]
+    bad = api.post("/duplicates/match-check", {"first_name": "x" * 81})
+    assert bad.status_code == 422
+
+
+def test_check_stays_within_a_few_queries(store_a, alice, customer, django_assert_max_num_queries):
+    for i in range(9):
+        make_customer(store_a, alice, first_name=f"Rob{i}", phones={"mobile": f"512555010{i}"})
+    with django_assert_max_num_queries(11):
+        find_likely_matches(
+            store_a,
+            first_name="Robert",
+            last_name="Kowalski",
+            phones=["5125550123"],
+            emails=["bob.k@example.com"],
+            vin=GOOD_VIN,
+            street="12 Oak St",
+        )
