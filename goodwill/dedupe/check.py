@@ -55,19 +55,17 @@ def _name_candidates(dealership, names: list[str]) -> list[int]:
         # `%` uses customers_cust_name_trgm (dealership_id, search_name gin_trgm_ops). The
         # default threshold (0.3) lets every "john *" through in a big store; 0.5 still
         # keeps typos and swapped first/last names (trigrams ignore word order).
-        ids = []
+        where = " OR ".join(["search_name %% %s"] * len(names))
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [NAME_SIM]
             )
-            for name in names:
-                cursor.execute(
-                    "SELECT id FROM customers_customer "
-                    "WHERE dealership_id = %s AND search_name %% %s LIMIT %s",
-                    [dealership.pk, name, CANDIDATES_PER_LOOKUP],
-                )
-                ids += [row[0] for row in cursor.fetchall()]
-        return ids
+            cursor.execute(
+                f"SELECT id FROM customers_customer WHERE dealership_id = %s AND ({where}) "
+                "LIMIT %s",
+                [dealership.pk, *names, CANDIDATES_PER_LOOKUP * len(names)],
+            )
+            return [row[0] for row in cursor.fetchall()]
     # SQLite (tests, demos): any name word's first four letters, scoring sorts out the rest.
     cond = Q()
     for token in {t[:4] for name in names for t in name.split() if len(t) >= 3}:

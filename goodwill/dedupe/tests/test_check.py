@@ -141,7 +141,8 @@ def test_api_match_check(alice, customer, outsider_customer):
 def test_check_stays_within_a_few_queries(store_a, alice, customer, django_assert_max_num_queries):
     for i in range(9):
         make_customer(store_a, alice, first_name=f"Rob{i}", phones={"mobile": f"512555010{i}"})
-    with django_assert_max_num_queries(11):
+    # PostgreSQL adds a savepoint and the trigram threshold: still a constant.
+    with django_assert_max_num_queries(13):
         find_likely_matches(
             store_a,
             first_name="Robert",
