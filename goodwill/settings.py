@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "goodwill.dealerships",
     "goodwill.customers",
     "goodwill.dedupe",
+    "goodwill.network",
+    "goodwill.referrals",
     "goodwill.api",
 ]
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("goodwill.customers.urls")),
     path("duplicates/", include("goodwill.dedupe.urls")),
+    path("network/", include("goodwill.network.urls")),
+    path("referrals/", include("goodwill.referrals.urls")),
     path("store/", include("goodwill.dealerships.urls")),
     path("api/v1/", api.urls),
 ]

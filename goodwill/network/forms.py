@@ -1,0 +1,73 @@
+from django import forms
+
+from goodwill.network.models import SPECIALTIES
+
+
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in (value or "").replace(";", ",").split(",") if p.strip()]
+
+
+class ProForm(forms.Form):
+    """A pro met on a visit. Makes and specialties are typed as comma-separated lists."""
+
+    store_name = forms.CharField(label="Store", max_length=120)
+    first_name = forms.CharField(max_length=80)
+    last_name = forms.CharField(max_length=80, required=False)
+    title = forms.CharField(max_length=80, required=False)
+    makes = forms.CharField(
+        max_length=300, help_text="Comma-separated, e.g. “Toyota” or “Chrysler, Jeep, Ram”"
+    )
+    specialties = forms.CharField(
+        max_length=300, required=False, help_text="e.g. " + ", ".join(SPECIALTIES[:6])
+    )
+    phone = forms.CharField(max_length=40, required=False)
+    email = forms.CharField(max_length=254, required=False)
+    street = forms.CharField(max_length=200, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    region = forms.CharField(label="State", max_length=50, required=False)
+    postal_code = forms.CharField(max_length=12, required=False)
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
+    website = forms.URLField(required=False, assume_scheme="https")
+    notes = forms.CharField(
+        label="Notes from the visit",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, pro=None, **kwargs):
+        if pro is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                **{f: getattr(pro, f) for f in self.base_fields},
+                "makes": ", ".join(pro.makes),
+                "specialties": ", ".join(pro.specialties),
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update(type="tel", inputmode="tel")
+        self.fields["email"].widget.attrs.update(type="email", inputmode="email")
+
+    def clean_makes(self):
+        makes = _split(self.cleaned_data["makes"])
+        if not makes:
+            raise forms.ValidationError("Name at least one make.")
+        return makes
+
+    def clean_specialties(self):
+        return _split(self.cleaned_data["specialties"])
+
+    @property
+    def pro_fields(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class PartnershipForm(forms.Form):
+    terms = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="What you agreed, e.g. “commercial-truck buyers to us, Tacoma shoppers to you”",
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300, required=False)

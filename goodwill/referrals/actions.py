@@ -1,0 +1,533 @@
+"""Every change to a referral goes through here: one transaction, the change, its
+ReferralEvent and the customer's history together; emails leave on commit."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from goodwill.customers.actions import record_event, set_consent
+from goodwill.customers.models import Consent, Customer
+from goodwill.dealerships.models import Dealership, User
+from goodwill.network.models import Pro
+from goodwill.referrals.models import Referral, ReferralEvent, ReferralPolicy, Reward, ThankYou
+
+S = Referral.Status
+
+# What the customer is told (or reads) before their details go to a partner: stored on the
+# consent and on the customer's history with every share.
+SHARE_WORDING = (
+    "I ask {store} to pass my name, phone and email to {pro} at {pro_store} "
+    "so they can help me with {interest}."
+)
+
+TRANSITIONS = {
+    "acknowledge": ({S.SENT}, S.ACKNOWLEDGED),
+    "contact": ({S.SENT, S.ACKNOWLEDGED}, S.CONTACTED),
+    "appointment": ({S.SENT, S.ACKNOWLEDGED, S.CONTACTED}, S.APPOINTMENT),
+    "win": (set(Referral.OPEN), S.WON),
+    "lose": (set(Referral.OPEN), S.LOST),
+    "send_back": (set(Referral.OPEN), S.RETURNED),
+}
+ACTION_LABELS = {
+    "acknowledge": "Acknowledge",
+    "contact": "Record contact",
+    "appointment": "Appointment set",
+    "win": "Won",
+    "lose": "Lost",
+    "send_back": "Send back",
+}
+
+
+def policy_for(dealership) -> ReferralPolicy:
+    store_id = getattr(dealership, "pk", dealership)
+    return ReferralPolicy.objects.filter(dealership_id=store_id).first() or ReferralPolicy(
+        dealership_id=store_id
+    )
+
+
+def add_business_hours(start: datetime, hours: float, *, tz=None) -> datetime:
+    """`start` + `hours` of business time (Mon–Fri, 9:00–18:00 in the store's time zone)."""
+    tz = tz or ZoneInfo(settings.TIME_ZONE)
+    t = start.astimezone(tz)
+    remaining = timedelta(hours=hours)
+    open_h, close_h = 9, 18
+    while True:
+        day_open = t.replace(hour=open_h, minute=0, second=0, microsecond=0)
+        day_close = t.replace(hour=close_h, minute=0, second=0, microsecond=0)
+        if t.weekday() >= 5 or t >= day_close:
+            t = (day_open + timedelta(days=1)).replace(hour=open_h)
+            continue
+        t = max(t, day_open)
+        if t + remaining <= day_close:
+            return t + remaining
+        remaining -= day_close - t
+        t = day_open + timedelta(days=1)
+
+
+def _event(referral, verb, *, actor, old="", new="", note="", at=None):
+    return ReferralEvent.objects.create(
+        dealership_id=referral.dealership_id,
+        referral=referral,
+        actor=actor,
+        actor_store_id=actor.dealership_id if actor else None,
+        at=at or timezone.now(),
+        verb=verb,
+        old_status=old,
+        new_status=new,
+        note=note[:500],
+    )
+
+
+def share_wording(customer, pro, interest) -> str:
+    return SHARE_WORDING.format(
+        store=customer.dealership.name, pro=pro.name, pro_store=pro.store_name, interest=interest
+    )
+
+
+@transaction.atomic
+def send_referral(
+    customer: Customer,
+    *,
+    acting_user,
+    interest: str,
+    pro: Pro | None = None,
+    to_user=None,
+    to_department: str = "",
+    make: str = "",
+    source: str = Referral.Source.UNPROMPTED,
+    referrer_kind: str = Referral.Referrer.STAFF,
+    referrer_customer: Customer | None = None,
+    note: str = "",
+    direction_method: str = "",
+    at=None,
+) -> Referral:
+    """Send `customer` to a pro of our network or to a person/department of our own store.
+
+    Without the customer's "share" consent only the first name and the interest go to a
+    partner. `direction_method` records, now, that the customer directed the share (the
+    wording read to them lands on the consent and on their history)."""
+    store = customer.dealership
+    if acting_user.dealership_id != store.id:
+        raise PermissionDenied("Not your store's customer.")
+    errors = {}
+    interest = (interest or "").strip()
+    if not interest:
+        errors["interest"] = ["Say what the customer wants, e.g. “a Toyota Tacoma”."]
+    if source not in Referral.Source.values:
+        errors["source"] = [f"Use one of {Referral.Source.values}."]
+    if referrer_kind not in Referral.Referrer.values:
+        errors["referrer_kind"] = [f"Use one of {Referral.Referrer.values}."]
+    if referrer_customer is not None and referrer_customer.dealership_id != store.id:
+        errors["referrer_customer"] = ["Pick a customer of your store."]
+    targets = sum(bool(x) for x in (pro, to_user, to_department))
+    if targets != 1:
+        errors["pro"] = ["Pick one pro, or one person or department of your store."]
+    if pro is not None and (pro.dealership_id != store.id or not pro.is_active):
+        errors["pro"] = ["Pick an active pro of your network."]
+    elif pro is not None and pro.store_id == store.id:
+        errors["pro"] = ["That pro is in your own store: refer inside the store instead."]
+    if to_user is not None and (to_user.dealership_id != store.id or not to_user.is_active):
+        errors["to_user"] = ["Pick an active staff member of your store."]
+    if to_department and to_department not in Dealership.Department.values:
+        errors["to_department"] = [f"Use one of {Dealership.Department.values}."]
+    if direction_method and direction_method not in Consent.Method.values:
+        errors["direction_method"] = [f"Use one of {Consent.Method.values}."]
+    if errors:
+        raise ValidationError(errors)
+
+    at = at or timezone.now()
+    kind = Referral.Kind.PARTNER if pro else Referral.Kind.INTERNAL
+    referral = Referral(
+        dealership=store,
+        from_dealership=store,
+        kind=kind,
+        source=source,
+        referrer_kind=referrer_kind,
+        customer=customer,
+        referrer_customer=referrer_customer,
+        sent_by=acting_user,
+        pro=pro,
+        to_user=to_user,
+        to_department=to_department,
+        interest=interest[:300],
+        make=make[:40],
+        shared_first_name=customer.first_name or "",
+        sent_at=at,
+    )
+    wording = ""
+    if kind == Referral.Kind.PARTNER:
+        referral.to_user_id, referral.to_dealership_id = pro.user_id, pro.store_id
+        wording = share_wording(customer, pro, interest)
+        if direction_method:
+            set_consent(
+                customer,
+                Consent.Channel.SHARE,
+                granted=True,
+                method=direction_method,
+                acting_user=acting_user,
+                wording=wording,
+                at=at,
+            )
+        consent = Consent.objects.filter(
+            customer=customer, channel=Consent.Channel.SHARE, granted=True
+        ).first()
+        full = consent is not None
+        if full:
+            wording = consent.wording or wording
+            how = f"{consent.get_method_display()}, recorded {consent.recorded_at:%Y-%m-%d %H:%M}"
+    else:
+        referral.to_dealership_id = store.id
+        full = True  # inside the store nothing leaves it
+    if full:
+        referral.shared_full = True
+        referral.shared_last_name = customer.last_name
+        referral.shared_company = customer.company_name
+        referral.shared_phone = customer.primary_phone
+        referral.shared_email = customer.primary_email
+        referral.shared_note = note[:1000]
+    if referral.to_dealership_id:
+        hours = policy_for(referral.to_dealership_id).ack_business_hours
+        referral.ack_due_at = add_business_hours(at, hours)
+    referral.save(force_insert=True)
+    _event(referral, "sent", actor=acting_user, new=S.SENT, note=note, at=at)
+    if pro is not None:
+        Pro.objects.filter(pk=pro.pk).update(sent_count=F("sent_count") + 1)
+        if pro.user_id:
+            # Reciprocity seen from the other side: the receiving store's card of our sender.
+            Pro.objects.filter(dealership_id=pro.store_id, user=acting_user).update(
+                received_count=F("received_count") + 1
+            )
+    shared = _shared_fields(referral)
+    if kind == Referral.Kind.PARTNER:
+        record_event(
+            customer,
+            "referral_shared",
+            actor=acting_user,
+            at=at,
+            subject=f"to {pro.name} at {pro.store_name}"[:120],
+            changes={
+                "shared": ["", ", ".join(shared)],
+                "interest": ["", interest],
+                "customer's direction": [
+                    "",
+                    f"“{wording}” ({how})"
+                    if full
+                    else "none recorded: first name and interest only",
+                ],
+            },
+            reason="Customer directed the share" if full else "No share consent",
+        )
+    else:
+        record_event(
+            customer,
+            "referral_sent",
+            actor=acting_user,
+            at=at,
+            subject=f"to {referral.to_display} (our store)"[:120],
+            changes={"interest": ["", interest]},
+        )
+    from goodwill.referrals import emails
+
+    transaction.on_commit(lambda: emails.send_referral_emails(referral.pk), robust=True)
+    return referral
+
+
+def _shared_fields(referral) -> list[str]:
+    out = ["first name", "interest"]
+    for label, value in (
+        ("last name", referral.shared_last_name),
+        ("company", referral.shared_company),
+        ("phone", referral.shared_phone),
+        ("email", referral.shared_email),
+        ("note", referral.shared_note),
+    ):
+        if value:
+            out.append(label)
+    return out
+
+
+def can_work(referral: Referral, user) -> bool:
+    """The receiving store works the referral; for a pro not on Goodwill the sender records
+    what the pro reports."""
+    if referral.to_dealership_id is None:
+        return user.dealership_id == referral.from_dealership_id
+    return user.dealership_id == referral.to_dealership_id
+
+
+@transaction.atomic
+def transition(
+    referral: Referral,
+    action: str,
+    *,
+    acting_user,
+    note: str = "",
+    value: Decimal | None = None,
+    reason: str = "",
+    reward_amount: Decimal | None = None,
+    at=None,
+) -> Referral:
+    if action not in TRANSITIONS:
+        raise ValidationError({"action": [f"Use one of {sorted(TRANSITIONS)}."]})
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not can_work(referral, acting_user):
+        raise PermissionDenied("Only the receiving store works this referral.")
+    allowed, new = TRANSITIONS[action]
+    if referral.status not in allowed:
+        raise ValidationError(
+            {
+                "status": [
+                    f"A referral that is {referral.get_status_display().lower()} cannot be "
+                    f"marked {S(new).label.lower()}."
+                ]
+            }
+        )
+    if action == "win" and (value is None or value < 0):
+        raise ValidationError({"value": ["Record the value of the sale (0 or more)."]})
+    if action in ("lose", "send_back") and not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why, so the sender learns from it."]})
+    if reward_amount is not None and reward_amount <= 0:
+        raise ValidationError({"reward_amount": ["A reward is a positive amount."]})
+    at = at or timezone.now()
+    old = referral.status
+    referral.status = new
+    fields = ["status", "updated_at"]
+    pro_updates = {}
+    if referral.acknowledged_at is None and new != S.RETURNED:
+        referral.acknowledged_at = at
+        fields.append("acknowledged_at")
+        seconds = max(0, int((at - referral.sent_at).total_seconds()))
+        pro_updates |= {
+            "acked_count": F("acked_count") + 1,
+            "ack_seconds_total": F("ack_seconds_total") + seconds,
+        }
+    if new in Referral.CLOSED:
+        referral.closed_at = at
+        fields.append("closed_at")
+        if new in (S.WON, S.LOST):
+            pro_updates["closed_count"] = F("closed_count") + 1
+    if new == S.WON:
+        referral.value = value
+        fields.append("value")
+        pro_updates["won_count"] = F("won_count") + 1
+    if new in (S.LOST, S.RETURNED):
+        referral.lost_reason = reason.strip()[:300]
+        fields.append("lost_reason")
+    referral.save(update_fields=fields)
+    _event(referral, action, actor=acting_user, old=old, new=new, note=note or reason, at=at)
+    if pro_updates:
+        # The sender's card of this pro and the pro's own directory card both learn.
+        Pro.objects.filter(pk=referral.pro_id).update(**pro_updates)
+        if referral.to_user_id:
+            Pro.objects.filter(user_id=referral.to_user_id, listed=True).update(**pro_updates)
+    if new == S.WON:
+        _say_thank_you(referral, acting_user=acting_user, reward_amount=reward_amount)
+    from goodwill.referrals import emails
+
+    transaction.on_commit(lambda: emails.send_status_email(referral.pk, action), robust=True)
+    return referral
+
+
+def _thank_you_message(referral, *, thanker, whom) -> str:
+    what = referral.interest
+    return (
+        f"Dear {whom.split()[0]},\n\n"
+        f"Thank you for sending {referral.shared_first_name or 'your friend'} our way for "
+        f"{what}. It worked out: they are taken care of, and it is because you trusted us "
+        f"with them. It means a great deal.\n\nWith gratitude,\n{thanker}"
+    )
+
+
+def _say_thank_you(referral: Referral, *, acting_user, reward_amount) -> None:
+    """The referrer gets thanked: a task for whoever received the business, and an
+    optional reward entering the approval list (guarded against abuse)."""
+    winner_store = referral.to_dealership_id or referral.from_dealership_id
+    if referral.kind == Referral.Kind.PARTNER and referral.to_dealership_id:
+        # The pro thanks the salesperson who sent the customer, card in hand.
+        sender = referral.sent_by
+        assignee = referral.to_user or acting_user
+        ThankYou.objects.create(
+            dealership_id=winner_store,
+            referral=referral,
+            assigned_to=assignee,
+            thank_whom=f"{sender.display_name} ({referral.from_dealership.name})",
+            thank_whom_kind=Referral.Referrer.PARTNER,
+            message=_thank_you_message(
+                referral, thanker=assignee.display_name, whom=sender.display_name
+            ),
+        )
+    elif referral.kind == Referral.Kind.INTERNAL and referral.sent_by_id != acting_user.id:
+        ThankYou.objects.create(
+            dealership_id=winner_store,
+            referral=referral,
+            assigned_to=acting_user,
+            thank_whom=referral.sent_by.display_name,
+            thank_whom_kind=Referral.Referrer.STAFF,
+            message=_thank_you_message(
+                referral, thanker=acting_user.display_name, whom=referral.sent_by.display_name
+            ),
+        )
+    if referral.referrer_customer_id:
+        # A customer, friend or partner of the sending store brought it: the sender thanks them.
+        who = referral.referrer_customer
+        ThankYou.objects.create(
+            dealership_id=referral.from_dealership_id,
+            referral=referral,
+            assigned_to=referral.sent_by,
+            thank_whom=who.display_name,
+            thank_whom_kind=referral.referrer_kind,
+            message=_thank_you_message(
+                referral, thanker=referral.sent_by.display_name, whom=who.display_name
+            ),
+        )
+    amount = reward_amount
+    if amount is None:
+        default = policy_for(winner_store).default_reward
+        amount = default if default > 0 else None
+    if amount is not None:
+        create_reward(referral, amount=amount, dealership_id=winner_store)
+
+
+def reward_checks(referral: Referral) -> tuple[str | None, list[str]]:
+    """(why no reward at all, [why flag for review]) — abuse guards on rewards."""
+    customer = referral.customer
+    referrer = referral.referrer_customer
+    if referrer is not None and (
+        referrer.pk == customer.pk
+        or (referrer.primary_phone and referrer.primary_phone == customer.primary_phone)
+        or (referrer.primary_email and referrer.primary_email == customer.primary_email)
+    ):
+        return "Self-referral: the referrer is the customer.", []
+    if (
+        referral.kind == Referral.Kind.INTERNAL
+        and customer.created_at < referral.sent_at - timedelta(days=1)
+        and customer.relationship == Customer.Relationship.CUSTOMER
+    ):
+        return f"{customer.display_name} was already a customer of the store.", []
+    if referral.to_dealership_id and referral.kind == Referral.Kind.PARTNER:
+        from django.db.models import Q
+
+        contact = Q()
+        if referral.shared_phone:
+            contact |= Q(primary_phone=referral.shared_phone)
+        if referral.shared_email:
+            contact |= Q(primary_email__iexact=referral.shared_email)
+        if contact and (
+            Customer.objects.for_dealership(referral.to_dealership_id)
+            .filter(contact, relationship=Customer.Relationship.CUSTOMER)
+            .exists()
+        ):
+            return "The customer was already a customer of the receiving store.", []
+    flags = []
+    if referral.closed_at and referral.closed_at - referral.sent_at < timedelta(hours=1):
+        flags.append("Won less than an hour after it was sent.")
+    payee_rewards = Reward.objects.filter(
+        referral__sent_by=referral.sent_by,
+        referral__referrer_customer=referrer,
+        created_at__gte=timezone.now() - timedelta(days=30),
+    ).count()
+    if payee_rewards >= 3:
+        flags.append(f"{payee_rewards} rewards to the same referrer in 30 days.")
+    return None, flags
+
+
+def _payee(referral) -> str:
+    if referral.referrer_customer_id:
+        return referral.referrer_customer.display_name
+    return f"{referral.sent_by.display_name} ({referral.from_dealership.name})"
+
+
+@transaction.atomic
+def create_reward(referral: Referral, *, amount: Decimal, dealership_id) -> Reward | None:
+    refused, flags = reward_checks(referral)
+    if refused:
+        _event(referral, "reward_refused", actor=None, note=refused)
+        return None
+    if amount > 1000:
+        flags.append("Amount above $1,000.")
+    reward = Reward.objects.create(
+        dealership_id=dealership_id,
+        referral=referral,
+        payee=_payee(referral),
+        amount=amount,
+        flagged=bool(flags),
+        flag_reason=" ".join(flags)[:300],
+    )
+    _event(referral, "reward_proposed", actor=None, note=f"${amount} to {reward.payee}")
+    return reward
+
+
+@transaction.atomic
+def decide_reward(reward: Reward, *, acting_user, decision: str, note: str = "") -> Reward:
+    if not acting_user.is_manager or acting_user.dealership_id != reward.dealership_id:
+        raise PermissionDenied("A manager of the store approves rewards.")
+    reward = Reward.objects.select_for_update().get(pk=reward.pk)
+    allowed = {
+        "approve": ({Reward.Status.PENDING}, Reward.Status.APPROVED),
+        "reject": ({Reward.Status.PENDING}, Reward.Status.REJECTED),
+        "paid": ({Reward.Status.APPROVED}, Reward.Status.PAID),
+    }
+    if decision not in allowed:
+        raise ValidationError({"decision": [f"Use one of {sorted(allowed)}."]})
+    sources, new = allowed[decision]
+    if reward.status not in sources:
+        raise ValidationError({"decision": [f"This reward is {reward.status} already."]})
+    if decision == "reject" and not note.strip():
+        raise ValidationError({"note": ["Say why the reward is rejected."]})
+    old = reward.status
+    reward.status, reward.decided_by, reward.decided_at = new, acting_user, timezone.now()
+    reward.decision_note = note[:300]
+    reward.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _event(reward.referral, f"reward_{new}", actor=acting_user, old=old, new=new, note=note)
+    return reward
+
+
+@transaction.atomic
+def complete_thank_you(task: ThankYou, *, acting_user, message: str = "") -> ThankYou:
+    if acting_user.dealership_id != task.dealership_id:
+        raise PermissionDenied("Not your store's task.")
+    task = ThankYou.objects.select_for_update().get(pk=task.pk)
+    if task.status == ThankYou.Status.DONE:
+        return task
+    task.status, task.done_at, task.done_by = ThankYou.Status.DONE, timezone.now(), acting_user
+    if message.strip():
+        task.message = message.strip()[:2000]
+    task.save(update_fields=["status", "done_at", "done_by", "message"])
+    _event(task.referral, "thanked", actor=acting_user, note=f"Thank-you note to {task.thank_whom}")
+    return task
+
+
+@transaction.atomic
+def remind(referral: Referral, *, at=None) -> list[str]:
+    """Remind the pro and their managers of an unacknowledged referral; returns addresses."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status != S.SENT or referral.reminded_at is not None:
+        return []
+    at = at or timezone.now()
+    recipients = []
+    if referral.to_user_id and referral.to_user.email:
+        recipients.append(referral.to_user.email)
+    if referral.to_dealership_id:
+        recipients += list(
+            User.objects.filter(
+                dealership_id=referral.to_dealership_id,
+                is_active=True,
+                role__in=User.MANAGER_ROLES,
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    referral.reminded_at = at
+    referral.save(update_fields=["reminded_at"])
+    _event(
+        referral, "reminded", actor=None, note=f"Reminder to {', '.join(recipients) or 'nobody'}"
+    )
+    from goodwill.referrals import emails
+
+    transaction.on_commit(lambda: emails.send_reminder(referral.pk, recipients), robust=True)
+    return recipients

@@ -1,0 +1,293 @@
+"""Referrals: one ledger for customers sent to a pro at another store and to a department or
+person of one's own store, with their lifecycle, thank-you tasks and rewards.
+
+A referral belongs to two stores at once (see docs/ARCHITECTURE.md, "Referrals belong to two
+stores"): both ids are on the row, and the receiving store reads only the snapshot of what
+was shared, never the sender's Customer row."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from goodwill.customers.models import Customer, TenantQuerySet
+from goodwill.dealerships.models import Dealership
+
+
+class ReferralQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        """Rows my store sent or received. Both ids are on the row: no join decides it."""
+        if not user.is_authenticated or user.dealership_id is None:
+            return self.none()
+        me = user.dealership_id
+        return self.filter(Q(from_dealership_id=me) | Q(to_dealership_id=me))
+
+    def sent_by_store(self, dealership):
+        return self.filter(from_dealership=dealership)
+
+    def received_by_store(self, dealership):
+        return self.filter(to_dealership=dealership)
+
+
+class Referral(models.Model):
+    """A customer sent, card in hand, to a pro at another store or inside one's own store."""
+
+    class Kind(models.TextChoices):
+        PARTNER = "partner", "To a pro at another store"
+        INTERNAL = "internal", "Inside our store"
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        CONTACTED = "contacted", "Contacted"
+        APPOINTMENT = "appointment", "Appointment set"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        RETURNED = "returned", "Sent back"
+
+    class Source(models.TextChoices):
+        UNPROMPTED = "unprompted", "Unprompted (they brought it)"
+        ASKED = "asked", "We asked"
+        CARD = "card", "Referral card or link"
+
+    class Referrer(models.TextChoices):
+        STAFF = "staff", "Our staff"
+        CUSTOMER = "customer", "A customer"
+        FRIEND = "friend", "A friend"
+        PARTNER = "partner", "A referral partner"
+
+    OPEN = (Status.SENT, Status.ACKNOWLEDGED, Status.CONTACTED, Status.APPOINTMENT)
+    CLOSED = (Status.WON, Status.LOST, Status.RETURNED)
+    EARNED = (Source.UNPROMPTED, Source.CARD)
+
+    # `dealership` is the sender (the tenant-FK convention); `from_dealership` repeats it so
+    # the two sides read symmetrically in queries. `to_dealership` is null only for a pro who
+    # is not on Goodwill (they get an email with the ADF lead instead of an inbox row).
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
+    from_dealership = models.ForeignKey(
+        Dealership, on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    to_dealership = models.ForeignKey(
+        Dealership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_received",
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UNPROMPTED)
+    referrer_kind = models.CharField(
+        max_length=10, choices=Referrer.choices, default=Referrer.STAFF
+    )
+    # Sender side only: never read on the receiving side.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="referrals")
+    referrer_customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_made",
+        help_text="The customer, friend or partner of the sending store who brought it.",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    pro = models.ForeignKey(
+        "network.Pro", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_to_me",
+    )
+    to_department = models.CharField(max_length=12, blank=True)
+    interest = models.CharField(max_length=300)
+    make = models.CharField(max_length=40, blank=True)
+    # The snapshot of what was shared, taken at send time under the customer's consent.
+    shared_first_name = models.CharField(max_length=80, blank=True)
+    shared_last_name = models.CharField(max_length=80, blank=True)
+    shared_company = models.CharField(max_length=150, blank=True)
+    shared_phone = models.CharField(max_length=20, blank=True)
+    shared_email = models.CharField(max_length=254, blank=True)
+    shared_note = models.CharField(max_length=1000, blank=True)
+    shared_full = models.BooleanField(
+        default=False, help_text="Contact details went out (the customer directed it)."
+    )
+    # Outcome.
+    value = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    lost_reason = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField()
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            # "Sent" list and the reciprocity ledger of the sending store.
+            models.Index(fields=["from_dealership", "sent_at"], name="referrals_sent_list"),
+            # The inbox of the receiving store.
+            models.Index(fields=["to_dealership", "status", "sent_at"], name="referrals_inbox"),
+            models.Index(fields=["dealership", "customer"], name="referrals_store_customer"),
+            models.Index(fields=["dealership", "pro"], name="referrals_store_pro"),
+            # The reminder job: open referrals past their acknowledgement deadline.
+            models.Index(
+                fields=["ack_due_at"],
+                condition=Q(status="sent", reminded_at__isnull=True),
+                name="referrals_ack_overdue",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dealership=models.F("from_dealership")),
+                name="%(app_label)s_%(class)s_dealership_is_sender",
+                violation_error_message="A referral belongs to its sender's store.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="won") | Q(value__isnull=False),
+                name="%(app_label)s_%(class)s_won_has_value",
+                violation_error_message="A won referral records its value.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shared_name} → {self.to_display}"
+
+    @property
+    def shared_name(self) -> str:
+        name = " ".join(p for p in (self.shared_first_name, self.shared_last_name) if p)
+        return name or self.shared_company or "Customer"
+
+    @property
+    def to_display(self) -> str:
+        if self.kind == self.Kind.INTERNAL:
+            if self.to_user_id:
+                return self.to_user.display_name
+            return self.get_to_department_display_value()
+        return (
+            str(self.pro) if self.pro_id else (self.to_user.display_name if self.to_user_id else "")
+        )
+
+    def get_to_department_display_value(self) -> str:
+        try:
+            return Dealership.Department(self.to_department).label
+        except ValueError:
+            return self.to_department
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    @property
+    def earned(self) -> bool:
+        return self.source in self.EARNED
+
+
+class ReferralEvent(models.Model):
+    """Append-only lifecycle of a referral, seen by both stores (notes are for both)."""
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
+    actor_store = models.ForeignKey(
+        Dealership, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    verb = models.CharField(max_length=20)
+    old_status = models.CharField(max_length=12, blank=True)
+    new_status = models.CharField(max_length=12, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dealership", "referral", "at"], name="referrals_event")]
+
+
+class ReferralPolicy(models.Model):
+    """A store's referral settings (defaults apply when a store has no row)."""
+
+    dealership = models.OneToOneField(Dealership, on_delete=models.PROTECT, related_name="+")
+    ack_business_hours = models.PositiveSmallIntegerField(default=4)
+    default_reward = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
+
+
+class ThankYou(models.Model):
+    """A task to thank whoever brought a won referral, with a ready-made note."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To do"
+        DONE = "done", "Sent"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="thank_yous")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    thank_whom = models.CharField(max_length=160)
+    thank_whom_kind = models.CharField(max_length=10, choices=Referral.Referrer.choices)
+    message = models.TextField(max_length=2000)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["status", "-created_at"]
+        indexes = [
+            models.Index(fields=["dealership", "status", "created_at"], name="referrals_thanks"),
+        ]
+
+
+class Reward(models.Model):
+    """An optional bird-dog fee / spiff for a won referral, waiting for a manager's approval."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        PAID = "paid", "Paid"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="rewards")
+    payee = models.CharField(max_length=160)
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    flagged = models.BooleanField(default=False)
+    flag_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["dealership", "status", "created_at"], name="referrals_rewards"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="%(app_label)s_%(class)s_positive_amount",
+                violation_error_message="A reward has a positive amount.",
+            )
+        ]

@@ -1,0 +1,337 @@
+"""Referral pages. The receiving store's pages read only the shared snapshot on the row;
+`customer` (the sender's Customer) is touched only when the viewer is the sender's store."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from goodwill.core.access import get_visible_or_404, staff_required
+from goodwill.customers import actions as customer_actions
+from goodwill.customers.models import Consent, Customer
+from goodwill.referrals import actions, ledger
+from goodwill.referrals.forms import (
+    RewardDecisionForm,
+    SendReferralForm,
+    ThankYouForm,
+    TransitionForm,
+)
+from goodwill.referrals.models import Referral, Reward, ThankYou
+
+PAGE_SIZE = 50
+
+
+def get_referral_for_user(request, referral_id) -> tuple[Referral, bool]:
+    """(referral, can_work): visible where my store sent or received it."""
+    referral = get_visible_or_404(
+        Referral.objects.visible_to(request.user).select_related(
+            "from_dealership", "to_dealership", "sent_by", "to_user", "pro"
+        ),
+        public_id=referral_id,
+    )
+    return referral, actions.can_work(referral, request.user)
+
+
+@staff_required
+def inbox(request):
+    box = request.GET.get("box", "received")
+    status = request.GET.get("status", "")
+    me = request.dealership
+    qs = Referral.objects.visible_to(request.user).select_related(
+        "from_dealership", "to_dealership", "sent_by", "to_user", "pro"
+    )
+    if box == "sent":
+        qs = qs.filter(from_dealership=me)
+    else:
+        box = "received"
+        qs = qs.filter(to_dealership=me)
+        if not request.user.is_manager:
+            # Managers see the whole store's inbox; others what is theirs or a department's.
+            qs = qs.filter(Q(to_user=request.user) | Q(to_user__isnull=True))
+    if status in Referral.Status.values:
+        qs = qs.filter(status=status)
+    elif status == "open":
+        qs = qs.filter(status__in=Referral.OPEN)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    tasks = list(
+        ThankYou.objects.for_dealership(me)
+        .filter(assigned_to=request.user, status=ThankYou.Status.OPEN)
+        .select_related("referral")[:10]
+    )
+    context = {
+        "nav": "referrals",
+        "box": box,
+        "status": status,
+        "referrals": rows[:PAGE_SIZE],
+        "has_next": len(rows) > PAGE_SIZE,
+        "page": page,
+        "tasks": tasks,
+        "statuses": Referral.Status.choices,
+    }
+    template = "referrals/inbox.html"
+    if request.htmx and request.htmx.target == "results":
+        template += "#results"
+    return render(request, template, context)
+
+
+def _create_customer_from_form(request, data) -> Customer:
+    return customer_actions.create_customer(
+        request.dealership,
+        acting_user=request.user,
+        phones={"mobile": data["new_phone"]} if data["new_phone"] else {},
+        emails={"personal": data["new_email"]} if data["new_email"] else {},
+        salesperson=request.user if request.user.role in request.user.SALES_ROLES else None,
+        first_name=data["new_first_name"],
+        last_name=data["new_last_name"],
+        reason="Created while sending a referral",
+    )
+
+
+@staff_required
+def referral_create(request):
+    initial = {}
+    if request.method == "GET":
+        for name in ("pro", "customer", "interest", "to_department"):
+            if request.GET.get(name):
+                initial[name] = request.GET[name]
+    form = SendReferralForm(request.POST or None, user=request.user, initial=initial)
+    share_consents = {}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                customer = data["customer"] or _create_customer_from_form(request, data)
+                referral = actions.send_referral(
+                    customer,
+                    acting_user=request.user,
+                    interest=data["interest"],
+                    pro=data["pro"],
+                    to_user=data["to_user"],
+                    to_department=data["to_department"],
+                    make=data["make"],
+                    source=data["source"],
+                    referrer_kind=data["referrer_kind"],
+                    referrer_customer=data["referrer_customer"],
+                    note=data["note"],
+                    direction_method=data["direction_method"]
+                    if data["share_directed"] and data["pro"]
+                    else "",
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if referral.kind == Referral.Kind.PARTNER and not referral.shared_full:
+                messages.success(
+                    request,
+                    f"Referral sent. Only {referral.shared_first_name or 'the first name'} and the "
+                    "interest went out: hand the customer the pro's card.",
+                )
+            else:
+                messages.success(request, "Referral sent.")
+            return redirect("referrals:detail", referral_id=referral.public_id)
+    chosen = form["customer"].value()
+    if chosen:
+        share_consents = {
+            str(c.customer.public_id): c
+            for c in Consent.objects.filter(
+                customer__in=Customer.objects.visible_to(request.user).filter(public_id=chosen)
+                if _is_uuid(chosen)
+                else Customer.objects.none(),
+                channel=Consent.Channel.SHARE,
+                granted=True,
+            ).select_related("customer")
+        }
+    return render(
+        request,
+        "referrals/form.html",
+        {
+            "nav": "referrals",
+            "form": form,
+            "share_consents": share_consents,
+            "wording": actions.SHARE_WORDING.format(
+                store=request.dealership.name,
+                pro="the pro",
+                pro_store="their store",
+                interest="what I am looking for",
+            ),
+        },
+    )
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+@staff_required
+def referral_detail(request, referral_id):
+    referral, can_work = get_referral_for_user(request, referral_id)
+    is_sender = referral.from_dealership_id == request.dealership.id
+    context = {
+        "nav": "referrals",
+        "r": referral,
+        "is_sender": is_sender,
+        "can_work": can_work,
+        # The sender's Customer row is read only by the sender's store.
+        "customer": referral.customer if is_sender else None,
+        "events": referral.events.select_related("actor", "actor_store"),
+        "actions_allowed": [
+            (name, actions.ACTION_LABELS[name])
+            for name, (sources, _) in actions.TRANSITIONS.items()
+            if referral.status in sources
+        ]
+        if can_work
+        else [],
+        "form": TransitionForm(),
+        # The sender sees every thank-you of its referral (the receiver's task is to thank
+        # them); the receiver sees only its own store's tasks (the sender's referrer
+        # customer is the sender's data).
+        "thank_yous": (
+            referral.thank_yous.all()
+            if is_sender
+            else referral.thank_yous.filter(dealership=request.dealership)
+        ).select_related("assigned_to", "dealership"),
+        "rewards": referral.rewards.filter(dealership=request.dealership),
+    }
+    return render(request, "referrals/detail.html", context)
+
+
+@require_POST
+@staff_required
+def referral_transition(request, referral_id, action):
+    referral, can_work = get_referral_for_user(request, referral_id)
+    if not can_work:
+        raise PermissionDenied("Only the receiving store works this referral.")
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("referrals:detail", referral_id=referral.public_id)
+    try:
+        actions.transition(
+            referral,
+            action,
+            acting_user=request.user,
+            note=form.cleaned_data["note"],
+            value=form.cleaned_data["value"],
+            reason=form.cleaned_data["reason"],
+            reward_amount=form.cleaned_data["reward_amount"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{actions.ACTION_LABELS[action]}: saved.")
+    return redirect("referrals:detail", referral_id=referral.public_id)
+
+
+@staff_required
+def reciprocity(request):
+    return render(
+        request,
+        "referrals/reciprocity.html",
+        {
+            "nav": "referrals",
+            "stores": ledger.store_ledger(request.dealership),
+            "pros": ledger.pro_ledger(request.dealership),
+            "earned": ledger.earned_report(request.dealership),
+        },
+    )
+
+
+@staff_required
+def thanks(request):
+    me = request.dealership
+    tasks = ThankYou.objects.for_dealership(me).select_related("referral", "assigned_to")
+    if not request.user.is_manager:
+        tasks = tasks.filter(assigned_to=request.user)
+    rewards = Reward.objects.for_dealership(me).select_related("referral", "decided_by")
+    return render(
+        request,
+        "referrals/thanks.html",
+        {
+            "nav": "referrals",
+            "tasks": tasks.filter(status=ThankYou.Status.OPEN)[:100],
+            "done": tasks.filter(status=ThankYou.Status.DONE).order_by("-done_at")[:20],
+            "rewards": rewards[:100],
+            "decision_form": RewardDecisionForm(),
+        },
+    )
+
+
+@require_POST
+@staff_required
+def thank_you_done(request, thankyou_id):
+    task = get_visible_or_404(
+        ThankYou.objects.for_dealership(request.dealership), public_id=thankyou_id
+    )
+    form = ThankYouForm(request.POST)
+    form.is_valid()
+    actions.complete_thank_you(
+        task, acting_user=request.user, message=form.cleaned_data.get("message", "")
+    )
+    messages.success(request, f"Thank-you to {task.thank_whom} marked sent.")
+    return redirect("referrals:thanks")
+
+
+@require_POST
+@staff_required
+def reward_decide(request, reward_id):
+    reward = get_visible_or_404(
+        Reward.objects.for_dealership(request.dealership), public_id=reward_id
+    )
+    if not request.user.is_manager:
+        raise PermissionDenied("A manager approves rewards.")
+    form = RewardDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.decide_reward(
+                reward,
+                acting_user=request.user,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, "Reward updated.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "Pick approve, reject or paid.")
+    return redirect("referrals:thanks")
+
+
+@staff_required
+def partners(request):
+    """Referral partners (customers, friends, partners who send us people), first-class:
+    what they sent, what was won, and whether they became customers themselves."""
+    from django.db.models import Count, Min
+
+    visible = Customer.objects.visible_to(request.user)
+    rows = (
+        visible.filter(referrals_made__isnull=False)
+        .annotate(
+            sent=Count("referrals_made"),
+            won=Count("referrals_made", filter=Q(referrals_made__status=Referral.Status.WON)),
+            first_referral=Min("referrals_made__sent_at"),
+        )
+        .order_by("-sent")[:200]
+    )
+    became = dict(
+        visible.filter(events__verb="updated", events__changes__relationship__1="customer")
+        .values_list("pk")
+        .annotate(at=Min("events__at"))
+        .order_by()
+    )
+    return render(
+        request,
+        "referrals/partners.html",
+        {"nav": "referrals", "rows": rows, "became": became},
+    )
