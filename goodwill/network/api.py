@@ -4,7 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
 from goodwill.network import actions
@@ -233,7 +233,7 @@ def _answer(name, func):
         try:
             func(partnership, acting_user=request.user)
         except PermissionDenied as exc:
-            return 403, {"detail": str(exc)}
+            return Status(403, {"detail": str(exc)})
         return partnership_out(_get_partnership(request, partnership_id), request.user)
 
     return endpoint

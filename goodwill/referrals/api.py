@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
 from goodwill.customers.models import Customer
@@ -239,7 +239,7 @@ def _transition(action):
         try:
             actions.transition(referral, action, acting_user=request.user, **payload.dict())
         except PermissionDenied as exc:
-            return 403, {"detail": str(exc)}
+            return Status(403, {"detail": str(exc)})
         return referral_out(_get(request, referral_id), request.user)
 
     return endpoint
