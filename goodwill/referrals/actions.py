@@ -106,6 +106,7 @@ def send_referral(
     note: str = "",
     direction_method: str = "",
     at=None,
+    notify: bool = True,
 ) -> Referral:
     """Send `customer` to a pro of our network or to a person/department of our own store.
 
@@ -232,9 +233,10 @@ def send_referral(
             subject=f"to {referral.to_display} (our store)"[:120],
             changes={"interest": ["", interest]},
         )
-    from goodwill.referrals import emails
+    if notify:  # demo data and imports of history email nobody
+        from goodwill.referrals import emails
 
-    transaction.on_commit(lambda: emails.send_referral_emails(referral.pk), robust=True)
+        transaction.on_commit(lambda: emails.send_referral_emails(referral.pk), robust=True)
     return referral
 
 
@@ -271,6 +273,7 @@ def transition(
     reason: str = "",
     reward_amount: Decimal | None = None,
     at=None,
+    notify: bool = True,
 ) -> Referral:
     if action not in TRANSITIONS:
         raise ValidationError({"action": [f"Use one of {sorted(TRANSITIONS)}."]})
@@ -327,9 +330,10 @@ def transition(
             Pro.objects.filter(user_id=referral.to_user_id, listed=True).update(**pro_updates)
     if new == S.WON:
         _say_thank_you(referral, acting_user=acting_user, reward_amount=reward_amount)
-    from goodwill.referrals import emails
+    if notify:
+        from goodwill.referrals import emails
 
-    transaction.on_commit(lambda: emails.send_status_email(referral.pk, action), robust=True)
+        transaction.on_commit(lambda: emails.send_status_email(referral.pk, action), robust=True)
     return referral
 
 
@@ -503,7 +507,7 @@ def complete_thank_you(task: ThankYou, *, acting_user, message: str = "") -> Tha
 
 
 @transaction.atomic
-def remind(referral: Referral, *, at=None) -> list[str]:
+def remind(referral: Referral, *, at=None, notify: bool = True) -> list[str]:
     """Remind the pro and their managers of an unacknowledged referral; returns addresses."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.status != S.SENT or referral.reminded_at is not None:
@@ -527,7 +531,8 @@ def remind(referral: Referral, *, at=None) -> list[str]:
     _event(
         referral, "reminded", actor=None, note=f"Reminder to {', '.join(recipients) or 'nobody'}"
     )
-    from goodwill.referrals import emails
+    if notify:
+        from goodwill.referrals import emails
 
-    transaction.on_commit(lambda: emails.send_reminder(referral.pk, recipients), robust=True)
+        transaction.on_commit(lambda: emails.send_reminder(referral.pk, recipients), robust=True)
     return recipients
