@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "goodwill.dedupe",
     "goodwill.network",
     "goodwill.referrals",
+    "goodwill.imports",
     "goodwill.api",
 ]
 

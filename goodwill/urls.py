@@ -12,6 +12,7 @@ urlpatterns = [
     path("duplicates/", include("goodwill.dedupe.urls")),
     path("network/", include("goodwill.network.urls")),
     path("referrals/", include("goodwill.referrals.urls")),
+    path("imports/", include("goodwill.imports.urls")),
     path("store/", include("goodwill.dealerships.urls")),
     path("api/v1/", api.urls),
 ]

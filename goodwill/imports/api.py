@@ -1,0 +1,206 @@
+"""Imports and exports in the JSON API: upload (file content in the body), mapping, dry run,
+commit, row errors, undo; and the store's export ZIP. Managers import; admins export."""
+
+import base64
+import binascii
+import tempfile
+from datetime import datetime
+from uuid import UUID
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from goodwill.api.idempotency import run_idempotent
+from goodwill.imports import actions
+from goodwill.imports.export import write_export
+from goodwill.imports.mapping import FIELDS
+from goodwill.imports.models import ImportBatch, RowError
+
+router = Router(tags=["imports"])
+
+
+class Error(Schema):
+    detail: str | list[dict]
+
+
+class ImportIn(Schema):
+    filename: str = Field(max_length=255, description="Ends in .csv or .vcf")
+    content: str | None = Field(None, description="The file as text (UTF-8)")
+    content_base64: str | None = Field(None, description="Or the file's bytes, base64")
+
+
+class MappingIn(Schema):
+    mapping: dict[str, str] = Field(description=f"Column header → one of: {', '.join(FIELDS)}")
+    on_duplicate: str | None = Field(None, pattern="^(create|skip)$")
+
+
+class Counts(Schema):
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    invalid: int = 0
+    skipped: int = 0
+
+
+class ImportOut(Schema):
+    id: UUID
+    filename: str
+    format: str
+    status: str
+    source_name: str
+    encoding: str
+    headers: list[str]
+    mapping: dict[str, str]
+    on_duplicate: str
+    counts: Counts | None
+    fatal_error: str
+    created_at: datetime
+    committed_at: datetime | None
+    undone_at: datetime | None
+
+
+class RowErrorOut(Schema):
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+def _manager(request):
+    if not request.user.is_manager:
+        raise HttpError(403, "Only a manager or dealer admin can import customers.")
+
+
+def _out(batch: ImportBatch) -> dict:
+    counts = {k: v for k, v in batch.counts.items() if k in Counts.model_fields}
+    return {
+        "id": batch.public_id,
+        **{
+            f: getattr(batch, f)
+            for f in (
+                "filename",
+                "format",
+                "status",
+                "source_name",
+                "encoding",
+                "headers",
+                "mapping",
+                "on_duplicate",
+                "fatal_error",
+                "created_at",
+                "committed_at",
+                "undone_at",
+            )
+        },  # fmt: skip
+        "counts": counts or None,
+    }
+
+
+def _get(request, batch_id) -> ImportBatch:
+    batch = get_object_or_404(
+        ImportBatch.objects.for_dealership(request.dealership), public_id=batch_id
+    )
+    _manager(request)
+    return batch
+
+
+@router.post("/imports", response={201: ImportOut, 403: Error, 422: Error})
+def upload(request, payload: ImportIn):
+    """Upload a CSV or vCard file; the answer shows the columns and the guessed (or
+    remembered) mapping. Nothing is imported until commit."""
+    _manager(request)
+    if (payload.content is None) == (payload.content_base64 is None):
+        raise HttpError(422, "Send the file as either content or content_base64.")
+    if payload.content is not None:
+        data = payload.content.encode("utf-8")
+    else:
+        try:
+            data = base64.b64decode(payload.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise HttpError(422, "content_base64 is not valid base64.") from None
+
+    def create():
+        batch = actions.upload(
+            request.dealership,
+            acting_user=request.user,
+            filename=payload.filename,
+            chunks=[data],
+            size=len(data),
+        )
+        return _out(batch)
+
+    return run_idempotent(request, create, schema=ImportOut)
+
+
+@router.get("/imports/{uuid:batch_id}", response={200: ImportOut, 403: Error})
+def get_import(request, batch_id: UUID):
+    return _out(_get(request, batch_id))
+
+
+@router.patch("/imports/{uuid:batch_id}", response={200: ImportOut, 403: Error, 422: Error})
+def set_mapping(request, batch_id: UUID, payload: MappingIn):
+    """Change the column mapping (remembered for the next file with these columns)."""
+    batch = _get(request, batch_id)
+    actions.set_mapping(batch, payload.mapping, on_duplicate=payload.on_duplicate)
+    return _out(batch)
+
+
+@router.post("/imports/{uuid:batch_id}/dry-run", response={200: ImportOut, 403: Error, 422: Error})
+def dry_run(request, batch_id: UUID):
+    batch = _get(request, batch_id)
+    actions.run(batch, commit=False, acting_user=request.user)
+    return _out(batch)
+
+
+@router.post("/imports/{uuid:batch_id}/commit", response={200: ImportOut, 403: Error, 422: Error})
+def commit(request, batch_id: UUID):
+    """All rows in one transaction: an unreadable file leaves nothing behind."""
+    batch = _get(request, batch_id)
+    actions.run(batch, commit=True, acting_user=request.user)
+    return _out(batch)
+
+
+@router.get("/imports/{uuid:batch_id}/errors", response={200: list[RowErrorOut], 403: Error})
+def errors(
+    request,
+    batch_id: UUID,
+    limit: int = Query(500, ge=1, le=5000),
+    offset: int = Query(0, ge=0),
+):
+    batch = _get(request, batch_id)
+    rows = RowError.objects.filter(batch=batch).order_by("row", "id")[offset : offset + limit]
+    return [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in rows]
+
+
+@router.post("/imports/{uuid:batch_id}/undo", response={200: ImportOut, 403: Error, 422: Error})
+def undo(request, batch_id: UUID):
+    batch = _get(request, batch_id)
+    actions.undo_import(batch, acting_user=request.user)
+    batch.refresh_from_db()
+    return _out(batch)
+
+
+@router.get(
+    "/exports/store.zip",
+    tags=["exports"],
+    response={403: Error},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "ZIP: a CSV per table, customers.json, customers.vcf",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def export(request):
+    """Everything the store owns (dealer admin)."""
+    if not request.user.is_dealer_admin:
+        raise HttpError(403, "Only a dealer admin can export the store.")
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
+    write_export(request.dealership, spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=f"{request.dealership.slug}.zip")

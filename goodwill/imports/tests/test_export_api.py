@@ -1,0 +1,165 @@
+"""Exports (ZIP of CSV per table + JSON + vCards, formula cells neutralised, a re-import
+gives the same customers) and the imports API through ApiClient."""
+
+import base64
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+import vobject
+from django.core.management import call_command
+
+from goodwill.api.testing import ApiClient
+from goodwill.conftest import make_customer, make_staff
+from goodwill.customers.actions import add_vehicle, set_consent
+from goodwill.customers.models import Customer
+from goodwill.imports import actions
+from goodwill.imports.export import write_export
+from goodwill.imports.tests.helpers import upload_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def filled_store(store_a, alice, customer):
+    add_vehicle(customer, acting_user=alice, vin="1FTFW1E84MFA12345")
+    set_consent(customer, "email", granted=True, method="in_person", acting_user=alice)
+    make_customer(
+        store_a,
+        alice,
+        first_name='=HYPERLINK("http://evil.example")',
+        last_name="@SUM(A1)",
+        phones={"home": "512 555 0144"},
+        notes="-2+3 looks like a formula",
+        street="12 Oak St, Apt 4",
+    )
+    make_customer(
+        store_a,
+        alice,
+        kind="business",
+        company_name="Lone Star Rentals",
+        first_name="",
+        last_name="",
+        phones={"work": "512 555 0150"},
+        emails={"work": "fleet@lonestar.example"},
+    )
+    return store_a
+
+
+def _comparable(store):
+    rows = []
+    for c in Customer.objects.filter(dealership=store).prefetch_related("phones", "emails"):
+        rows.append(
+            (
+                c.kind,
+                c.first_name,
+                c.last_name,
+                c.company_name,
+                c.street,
+                c.city,
+                c.region,
+                c.postal_code,
+                c.notes,
+                tuple(sorted((p.label, p.number) for p in c.phones.all())),
+                tuple(sorted((e.label, e.address) for e in c.emails.all())),
+            )
+        )
+    return sorted(rows)
+
+
+def test_export_zip_has_every_table_json_and_vcards(filled_store):
+    out = io.BytesIO()
+    counts = write_export(filled_store, out)
+    assert counts["customers"] == 3 and counts["vehicles"] == 1 and counts["consents"] == 1
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        assert {
+            "customers.csv",
+            "customers.json",
+            "customers.vcf",
+            "vehicles.csv",
+            "consents.csv",
+            "assignments.csv",
+            "history.csv",
+            "README.txt",
+        } <= names
+        people = json.loads(zf.read("customers.json"))
+        cards = list(vobject.readComponents(zf.read("customers.vcf").decode()))
+        table = list(csv.reader(io.StringIO(zf.read("customers.csv").decode())))
+    assert {p["first_name"] for p in people} >= {"Robert"}
+    assert len(cards) == 3 and any(c.fn.value == "Lone Star Rentals" for c in cards)
+    cells = [cell for row in table[1:] for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), "formulas neutralised"
+    assert '\'=HYPERLINK("http://evil.example")' in cells and "'+15125550123" in cells
+
+
+def test_reimporting_the_export_into_an_empty_store_gives_the_same_customers(
+    filled_store, store_c, carol
+):
+    out = io.BytesIO()
+    write_export(filled_store, out)
+    with zipfile.ZipFile(out) as zf:
+        data = zf.read("customers.csv")
+    batch = upload_bytes(store_c, carol, "customers.csv", data)
+    assert batch.source_name == "Goodwill export"
+    actions.run(batch, commit=True, acting_user=carol)
+    assert batch.counts["invalid"] == 0
+    assert _comparable(store_c) == _comparable(filled_store)
+
+
+def test_export_command_and_button(filled_store, dana, alice, client_for, tmp_path):
+    target = tmp_path / "store.zip"
+    out = io.StringIO()
+    call_command("export", "--dealership", filled_store.slug, "--output", str(target), stdout=out)
+    assert "3 customers" in out.getvalue() and zipfile.is_zipfile(target)
+    client = client_for(dana)
+    response = client.post("/imports/export/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
+    client.force_login(alice)
+    assert client.post("/imports/export/").status_code == 403
+
+
+def test_imports_api_upload_map_dry_run_commit_errors_undo(store_a, mike, alice):
+    api = ApiClient(mike)
+    body = {"filename": "api.csv", "content": "Given,Family,Cell\nAnn,Lee,512 555 0131\nBo,,12\n"}
+    created = api.post("/imports", body, headers={"Idempotency-Key": "imp-1"})
+    assert created.status_code == 201, created.content
+    again = api.post("/imports", body, headers={"Idempotency-Key": "imp-1"})
+    assert again.json()["id"] == created.json()["id"]
+    batch_id = created.json()["id"]
+    assert api.post(f"/imports/{batch_id}/dry-run").status_code == 422  # no name mapped
+    mapped = api.patch(
+        f"/imports/{batch_id}",
+        {"mapping": {"Given": "first_name", "Family": "last_name", "Cell": "phone_mobile"}},
+    )
+    assert mapped.status_code == 200
+    dry = api.post(f"/imports/{batch_id}/dry-run").json()
+    assert dry["status"] == "checked" and dry["counts"]["new"] == 2
+    errors = api.get(f"/imports/{batch_id}/errors").json()
+    assert errors[0]["row"] == 2 and errors[0]["column"] == "Cell"
+    done = api.post(f"/imports/{batch_id}/commit").json()
+    assert done["status"] == "committed" and Customer.objects.count() == 2
+    assert api.post(f"/imports/{batch_id}/commit").status_code == 422
+    undone = api.post(f"/imports/{batch_id}/undo").json()
+    assert undone["status"] == "undone" and Customer.objects.count() == 0
+    b64 = base64.b64encode("First Name,Last Name\nJosé,Núñez\n".encode("cp1252")).decode()
+    win = api.post("/imports", {"filename": "win.csv", "content_base64": b64}).json()
+    assert win["encoding"] == "cp1252"
+    bad = api.post("/imports", {"filename": "x.csv", "content": "one column only\n"})
+    assert bad.status_code == 422 and "no comma" in bad.content.decode()
+    assert ApiClient(alice).post("/imports", body).status_code == 403
+
+
+def test_export_api(filled_store, dana, alice):
+    response = ApiClient(dana).get("/exports/store.zip")
+    assert response.status_code == 200
+    assert zipfile.is_zipfile(io.BytesIO(b"".join(response.streaming_content)))
+    assert ApiClient(alice).get("/exports/store.zip").status_code == 403
+
+
+def test_a_salesperson_sees_no_import_api(store_a):
+    sue = make_staff(store_a, "sue", "sales")
+    assert ApiClient(sue).get("/exports/store.zip").status_code == 403
