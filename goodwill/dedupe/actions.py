@@ -144,7 +144,8 @@ def run_dedupe(dealership, *, acting_user=None, progress=None) -> DedupeRun:
                     DuplicateCluster(
                         dealership=dealership,
                         run=run,
-                        score=round(top.comparison.probability * 100, 1),
+                        # Never shown as a certainty: a proposal is a proposal.
+                        score=min(round(top.comparison.probability * 100, 1), 99.0),
                         reasons=top.comparison.reasons(recs[top.a], recs[top.b]),
                     )
                 )
@@ -413,7 +414,9 @@ def _place_row(model, field, row, survivor, relabelled, consent_log) -> str:
                 return "drop"
             relabelled.append({"model": _label(model), "pk": row.pk, "label": row.label})
             row.label = free[0]
-            model._base_manager.filter(pk=row.pk).update(label=free[0])
+            # Moved at once with its new label: relabelled where it was, it could clash with
+            # another label of the merged customer.
+            model._base_manager.filter(pk=row.pk).update(label=free[0], customer=survivor)
         return "move"
     if model is Consent:
         mine = Consent.objects.filter(customer=survivor, channel=row.channel).first()
@@ -454,15 +457,19 @@ def undo_merge(record: Merge, *, acting_user, reason: str = "") -> Customer:
     merged = Customer.objects.get(pk=record.merged_pk)
     from django.apps import apps
 
-    for item in record.relabelled:
-        apps.get_model(item["model"])._base_manager.filter(pk=item["pk"]).update(
-            label=item["label"]
-        )
     for item in record.moved:
         model = apps.get_model(item["model"])
         attname = model._meta.get_field(item["field"]).attname
         model._base_manager.filter(pk__in=item["pks"], **{attname: survivor.pk}).update(
             **{attname: merged.pk}
+        )
+    # Back on the merged customer first, then the old labels: no clash with the survivor's.
+    # Two steps (a placeholder label, then the old one) so swapped labels cannot collide.
+    for n, item in enumerate(record.relabelled):
+        apps.get_model(item["model"])._base_manager.filter(pk=item["pk"]).update(label=f"~{n}")
+    for item in record.relabelled:
+        apps.get_model(item["model"])._base_manager.filter(pk=item["pk"]).update(
+            label=item["label"]
         )
     for text in record.consents:
         for obj in serializers.deserialize("json", text):

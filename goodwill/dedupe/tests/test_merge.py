@@ -186,3 +186,20 @@ def test_api_merge_is_idempotent_and_undoable(store_a, dana, pair):
     assert api.post(f"/duplicates/merges/{data['id']}/undo").status_code == 422
     bad = api.post("/duplicates/merges", {**body, "choices": {"notes": "whatever"}})
     assert bad.status_code == 422
+
+
+def test_contact_points_with_taken_labels_are_relabelled_and_put_back(store_a, dana, alice):
+    robert = make_customer(store_a, alice, phones={"mobile": "512 555 0101"})
+    bob = make_customer(
+        store_a, alice, first_name="Bob", phones={"mobile": "512 555 0102", "home": "512 555 0103"}
+    )
+    before = sorted(bob.phones.values_list("label", "number"))
+    record = actions.merge_customers(robert, bob, acting_user=dana)
+    assert sorted(robert.phones.values_list("label", "number")) == [
+        ("home", "+15125550102"),
+        ("mobile", "+15125550101"),
+        ("work", "+15125550103"),
+    ]
+    restored = actions.undo_merge(record, acting_user=dana)
+    assert sorted(restored.phones.values_list("label", "number")) == before
+    assert list(robert.phones.values_list("label", "number")) == [("mobile", "+15125550101")]
