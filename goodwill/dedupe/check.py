@@ -2,23 +2,31 @@
 
 Every lookup is index-backed, so it stays fast in a store of a million customers:
 phone → CustomerPhone(dealership, number); email → CustomerEmail(dealership, address_lower);
-VIN → Vehicle(dealership, vin); name → the trigram GIN index on Customer(dealership,
-search_name) on PostgreSQL (`%` similarity operator), a LIKE scan on SQLite. At most a few
-dozen candidates are loaded and scored with the same comparison as the bulk pass."""
+VIN → Vehicle(dealership, vin); street → an expression index (dealership, upper(street));
+name → B-tree lookups on the Soundex codes of last and first name (dedupe migration 0003) on
+PostgreSQL, a LIKE scan on SQLite. At most a few dozen candidates are loaded and scored with
+the same comparison as the bulk pass."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 
 from goodwill.customers.contact import try_normalise_phone
 from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone, Vehicle
-from goodwill.dedupe.matching import THRESHOLD, Rec, canonical_first, compare, first_token, fold
+from goodwill.dedupe.matching import (
+    THRESHOLD,
+    Rec,
+    canonical_first,
+    compare,
+    first_token,
+    fold,
+    name_family,
+)
 
 CANDIDATES_PER_LOOKUP = 20
-NAME_SIM = "0.5"
 SHOW_FROM = -6.0  # log-odds: both names spelled alike is about -4, an exact name +3
 STRONG_KEYS = ("phone", "email", "vin", "street")
 
@@ -47,26 +55,50 @@ def _emails(emails) -> list[str]:
     return [e.strip().lower() for e in emails or () if e and "@" in e]
 
 
+def _sound_candidates(dealership, first: str, last: str, company: str) -> list[int]:
+    """PostgreSQL: Soundex codes of (last, first) through dedupe_cust_name_sound. Every name
+    of the first name's family is asked (Bob → Robert, Rob …), and the swapped order; a
+    company by its name (dedupe_cust_company)."""
+    import jellyfish
+
+    def sounds(name):
+        return sorted({jellyfish.soundex(n) for n in name_family(name) | {name} if n})
+
+    lookups = []
+    if last and first:
+        lookups.append(
+            (
+                "soundex(last_name) = soundex(%s) AND soundex(first_name) = ANY(%s)",
+                [last, sounds(first)],
+            )
+        )
+        # Swapped: the typed first name is their last name and the other way round.
+        lookups.append(
+            (
+                "soundex(last_name) = soundex(%s) AND soundex(first_name) = ANY(%s)",
+                [first, sounds(last)],
+            )
+        )
+    elif last:
+        lookups.append(("soundex(last_name) = soundex(%s)", [last]))
+    if company:
+        lookups.append(("company_name <> '' AND upper(company_name::text) = upper(%s)", [company]))
+    ids = []
+    with connection.cursor() as cursor:
+        for where, params in lookups:
+            cursor.execute(
+                f"SELECT id FROM customers_customer WHERE dealership_id = %s AND {where} LIMIT %s",
+                [dealership.pk, *params, CANDIDATES_PER_LOOKUP * 2],
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
 def _name_candidates(dealership, names: list[str]) -> list[int]:
+    """SQLite (tests, demos): any name word's first four letters; scoring sorts out the rest."""
     names = [n for n in names if len(n) >= 3]
     if not names:
         return []
-    if connection.vendor == "postgresql":
-        # `%` uses customers_cust_name_trgm (dealership_id, search_name gin_trgm_ops). The
-        # default threshold (0.3) lets every "john *" through in a big store; 0.5 still
-        # keeps typos and swapped first/last names (trigrams ignore word order).
-        where = " OR ".join(["search_name %% %s"] * len(names))
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [NAME_SIM]
-            )
-            cursor.execute(
-                f"SELECT id FROM customers_customer WHERE dealership_id = %s AND ({where}) "
-                "LIMIT %s",
-                [dealership.pk, *names, CANDIDATES_PER_LOOKUP * len(names)],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    # SQLite (tests, demos): any name word's first four letters, scoring sorts out the rest.
     cond = Q()
     for token in {t[:4] for name in names for t in name.split() if len(t) >= 3}:
         cond |= Q(search_name__contains=token)
@@ -112,15 +144,18 @@ def find_likely_matches(
             "id", flat=True
         )[:CANDIDATES_PER_LOOKUP]
     first, last = first_token(first_name), fold(last_name)
-    names = []
-    if first or last:
-        names.append(f"{fold(first_name)} {last}".strip())
-        canon = canonical_first(first)
-        if canon and canon != first and last:
-            names.append(f"{canon} {last}")
-    if company_name:
-        names.append(fold(company_name))
-    ids += _name_candidates(dealership, names)
+    if connection.vendor == "postgresql":
+        ids += _sound_candidates(dealership, first, last, company_name.strip())
+    else:
+        names = []
+        if first or last:
+            names.append(f"{fold(first_name)} {last}".strip())
+            canon = canonical_first(first)
+            if canon and canon != first and last:
+                names.append(f"{canon} {last}")
+        if company_name:
+            names.append(fold(company_name))
+        ids += _name_candidates(dealership, names)
     if exclude is not None:
         ids = [i for i in ids if i != exclude.pk]
     if not ids:
