@@ -9,6 +9,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import ExpressionWrapper, F, FloatField
+
 from goodwill.network.models import Partnership, Pro, ProMake
 
 MODELS = {
@@ -124,22 +126,33 @@ def miles_between(lat1, lon1, lat2, lon2) -> float | None:
     return 3958.8 * 2 * math.asin(math.sqrt(a))
 
 
-def _candidates(dealership, makes: list[str], radius_miles: float, cap: int):
+def _candidates(dealership, makes: list[str], radius_miles: float, cap: int, nearest: int):
     """Two index range scans: my network's rows for the makes (dealership, make), then the
-    directory's listed rows for the makes inside a latitude band (make, latitude). A store
+    directory's listed rows for the makes inside a latitude band (make, latitude), nearest
+    first and only the `nearest` few of them — in a dense metro hundreds of cards sell a
+    make, and building and scoring them all is what would cost time, not the scan. A store
     without coordinates gets the directory unbanded (still capped)."""
     lowered = [m.lower() for m in makes]
     rows = ProMake.objects.select_related("pro").filter(pro__is_active=True).order_by()
     mine = list(rows.filter(dealership_id=dealership.id, make__in=lowered)[:cap])
     directory = rows.filter(listed=True, make__in=lowered).exclude(dealership_id=dealership.id)
-    if dealership.latitude is not None and dealership.longitude is not None:
+    lat, lon = dealership.latitude, dealership.longitude
+    if lat is not None and lon is not None:
         dlat = radius_miles / 69.0
-        dlon = radius_miles / max(1.0, 69.0 * math.cos(math.radians(dealership.latitude)))
-        directory = directory.filter(
-            latitude__range=(dealership.latitude - dlat, dealership.latitude + dlat),
-            longitude__range=(dealership.longitude - dlon, dealership.longitude + dlon),
+        squeeze = max(0.01, math.cos(math.radians(lat)))
+        dlon = radius_miles / max(1.0, 69.0 * squeeze)
+        dy, dx = F("latitude") - lat, (F("longitude") - lon) * squeeze
+        directory = (
+            directory.filter(
+                latitude__range=(lat - dlat, lat + dlat),
+                longitude__range=(lon - dlon, lon + dlon),
+            )
+            .annotate(d2=ExpressionWrapper(dy * dy + dx * dx, output_field=FloatField()))
+            .order_by("d2", "id")
         )
-    return [row.pro for row in [*mine, *directory[:cap]]]
+    else:
+        directory = directory.order_by("id")
+    return [row.pro for row in [*mine, *directory[:nearest]]]
 
 
 def suggest(
@@ -150,12 +163,13 @@ def suggest(
     specialty: str = "",
     limit: int = 8,
     radius_miles: float = 60.0,
+    nearest: int = 60,
 ) -> tuple[Wish, list[Suggestion]]:
     wish = parse_wish(text, make=make, specialty=specialty)
     if not wish.makes:
         return wish, []
     pros = {}
-    for pro in _candidates(dealership, wish.makes, radius_miles, cap=400):
+    for pro in _candidates(dealership, wish.makes, radius_miles, cap=400, nearest=nearest):
         # Our own store's cards are not suggestions for a referral out.
         if pro.store_id == dealership.id:
             continue

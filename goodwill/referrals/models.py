@@ -212,6 +212,27 @@ class ReferralEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["dealership", "referral", "at"], name="referrals_event")]
 
+    LABELS = {
+        "sent": "Sent",
+        "acknowledge": "Acknowledged",
+        "contact": "Contacted",
+        "appointment": "Appointment set",
+        "win": "Won",
+        "lose": "Lost",
+        "send_back": "Sent back",
+        "reminded": "Reminder sent",
+        "thanked": "Thank-you note sent",
+        "reward_proposed": "Reward proposed",
+        "reward_refused": "No reward",
+        "reward_approved": "Reward approved",
+        "reward_rejected": "Reward rejected",
+        "reward_paid": "Reward paid",
+    }
+
+    @property
+    def verb_label(self) -> str:
+        return self.LABELS.get(self.verb, self.verb.replace("_", " ").capitalize())
+
 
 class ReferralPolicy(models.Model):
     """A store's referral settings (defaults apply when a store has no row)."""

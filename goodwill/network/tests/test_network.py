@@ -174,3 +174,21 @@ def test_a_directory_card_of_another_store_can_be_added_to_my_network(
     client.post(f"/network/directory/{carol_card.public_id}/add/")
     pro = Pro.objects.get(dealership=alice.dealership, user=carol)
     assert pro.store_id == carol.dealership_id and not pro.listed
+
+
+def test_directory_suggestions_are_the_nearest_cards_inside_the_radius(store_a, store_c, carol):
+    from goodwill.network.suggest import suggest
+
+    for store, lat, lon in ((store_a, 30.357, -97.731), (store_c, 30.508, -97.678)):
+        store.latitude, store.longitude = lat, lon
+        store.save(update_fields=["latitude", "longitude"])
+    carol.dealership = store_c
+    far = make_staff(store_c, "faye", "sales")
+    near_card = actions.publish_card(carol)
+    far_card = actions.publish_card(far)
+    actions.update_pro(far_card, acting_user=far, latitude=32.7767, longitude=-96.797)  # Dallas
+    _, items = suggest(store_a, make="Honda")
+    assert [s.pro for s in items] == [near_card]
+    assert any(w.endswith("mi away") for w in items[0].why)
+    _, few = suggest(store_a, make="Honda", radius_miles=300, nearest=1)
+    assert [s.pro for s in few] == [near_card]

@@ -316,3 +316,14 @@ def test_a_second_referral_from_an_unrelated_customer_has_its_own_snapshot(
     other = make_customer(store_a, alice, first_name="Ana", last_name="Diaz")
     referral = _send(other, alice, carol_pro, interest="an Odyssey")
     assert referral.shared_first_name == "Ana" and referral.customer == other
+
+
+def test_the_customer_page_lists_their_referrals_and_offers_to_refer_them(
+    customer, alice, carol_pro, client_for
+):
+    referral = _send(customer, alice, carol_pro, interest="a Honda Pilot")
+    page = client_for(alice).get(f"/customers/{customer.public_id}/").text
+    assert f"/referrals/{referral.public_id}/" in page and "a Honda Pilot" in page
+    assert f"/referrals/new/?customer={customer.public_id}" in page
+    form = client_for(alice).get("/referrals/new/", {"customer": customer.public_id})
+    assert form.context["form"]["customer"].value() == str(customer.public_id)
