@@ -1,12 +1,16 @@
+from contextlib import suppress
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Q, When
 
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import Dealership, User
 from goodwill.network.models import Pro
 from goodwill.referrals.models import Referral
+
+SHORTLIST = 300
 
 
 class SendReferralForm(forms.Form):
@@ -81,7 +85,7 @@ class SendReferralForm(forms.Form):
             .order_by("first_name", "last_name")
         )
         for name in ("customer", "referrer_customer"):
-            self.fields[name].label_from_instance = lambda c: c.display_name
+            self._shortlist(name, visible, user)
         self.fields["pro"].label_from_instance = lambda p: (
             f"{p.name} · {p.store_name} ({p.makes_display})"
         )
@@ -90,6 +94,30 @@ class SendReferralForm(forms.Form):
         )
         self.fields["new_phone"].widget.attrs.update(type="tel", inputmode="tel")
         self.fields["new_email"].widget.attrs.update(type="email", inputmode="email")
+
+    def _shortlist(self, name, visible, user):
+        """A store may have thousands of customers: the menu offers the user's own and the
+        most recently touched (up to SHORTLIST), plus the one already chosen. Validation
+        still accepts any customer the user may see (the customer page's "Refer" link)."""
+        mine = Q(salesperson=user) | Q(service_advisor=user)
+        rows = list(
+            visible.annotate(mine=Case(When(mine, then=0), default=1)).order_by(
+                "mine", "-updated_at", "-id"
+            )[:SHORTLIST]
+        )
+        # Not self[name]: a BoundField made now would keep the help text of before.
+        chosen = self.data.get(name) if self.is_bound else self.initial.get(name)
+        if chosen and all(str(c.public_id) != str(chosen) for c in rows):
+            with suppress(ValidationError):  # not a UUID: the field reports it
+                rows += list(visible.filter(public_id=chosen))
+        self.fields[name].widget.choices = [("", "---------")] + [
+            (str(c.public_id), c.display_name) for c in rows
+        ]
+        self.fields[name].help_text = (
+            "Your customers first, then the most recent. Anyone else: use “Refer” on their page."
+            if len(rows) >= SHORTLIST
+            else ""
+        )
 
     def clean(self):
         data = super().clean()

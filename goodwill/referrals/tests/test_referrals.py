@@ -327,3 +327,34 @@ def test_the_customer_page_lists_their_referrals_and_offers_to_refer_them(
     assert f"/referrals/new/?customer={customer.public_id}" in page
     form = client_for(alice).get("/referrals/new/", {"customer": customer.public_id})
     assert form.context["form"]["customer"].value() == str(customer.public_id)
+
+
+def test_the_customer_menu_is_a_shortlist_but_any_visible_customer_can_be_sent(
+    store_a, alice, customer, carol_pro, client_for, monkeypatch, django_assert_max_num_queries
+):
+    from goodwill.referrals import forms
+
+    monkeypatch.setattr(forms, "SHORTLIST", 2)
+    for first in ("Ana", "Bea", "Cy"):
+        make_customer(store_a, alice, first_name=first, last_name="Later", phones={})
+    client = client_for(alice)
+    with django_assert_max_num_queries(12):
+        page = client.get("/referrals/new/")
+    menu = page.context["form"].fields["customer"].widget.choices
+    assert len(menu) == 3 and "use “Refer” on their page" in page.text
+    chosen = client.get("/referrals/new/", {"customer": customer.public_id})
+    assert (str(customer.public_id), "Robert Kowalski") in chosen.context["form"].fields[
+        "customer"
+    ].widget.choices
+    client.post(
+        "/referrals/new/",
+        {
+            "customer": customer.public_id,
+            "pro": carol_pro.public_id,
+            "interest": "a Civic",
+            "source": "unprompted",
+            "referrer_kind": "staff",
+            "direction_method": "in_person",
+        },
+    )
+    assert Referral.objects.get().customer == customer
