@@ -133,6 +133,11 @@ def send_referral(
         errors["pro"] = ["Pick an active pro of your network."]
     elif pro is not None and pro.store_id == store.id:
         errors["pro"] = ["That pro is in your own store: refer inside the store instead."]
+    elif pro is not None and pro.user_id and not pro.user.is_active:
+        # Their login was deactivated: nobody would see the referral in that inbox.
+        errors["pro"] = [
+            f"{pro.name} no longer works at {pro.store_name} on Goodwill: pick another pro."
+        ]
     if to_user is not None and (to_user.dealership_id != store.id or not to_user.is_active):
         errors["to_user"] = ["Pick an active staff member of your store."]
     if to_department and to_department not in Dealership.Department.values:

@@ -358,3 +358,17 @@ def test_the_customer_menu_is_a_shortlist_but_any_visible_customer_can_be_sent(
         },
     )
     assert Referral.objects.get().customer == customer
+
+
+def test_a_pro_whose_login_was_deactivated_gets_no_more_referrals(
+    customer, alice, carol_pro, carol, store_c
+):
+    from goodwill.dealerships.actions import deactivate_staff
+
+    boss = make_staff(store_c, "hank", "admin")
+    deactivate_staff(carol, acting_user=boss, reassign_to=None, reason="Left the store")
+    carol_pro.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        _send(customer, alice, carol_pro)
+    assert "no longer works at Lone Star Honda" in str(exc.value)
+    assert not Referral.objects.exists()
