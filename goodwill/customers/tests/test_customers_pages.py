@@ -199,6 +199,13 @@ def test_html_in_names_is_escaped_on_every_page(client_for, alice, store_a):
         assert "<img src=x" not in text and "&lt;img src=x" in text
 
 
+def test_the_customer_page_shows_its_history_once_and_a_plain_title(client_for, alice, customer):
+    text = client_for(alice).get(reverse("customers:detail", args=[customer.public_id])).text
+    title = text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title == "Robert Kowalski · Goodwill"
+    assert text.count("<h2>History</h2>") == 1
+
+
 def test_editing_a_customer_records_old_and_new_values(client_for, alice, customer):
     response = client_for(alice).post(
         reverse("customers:edit", args=[customer.public_id]),
