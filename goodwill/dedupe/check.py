@@ -9,6 +9,7 @@ the same comparison as the bulk pass."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
@@ -88,7 +89,7 @@ def _sound_candidates(dealership, first: str, last: str, company: str) -> list[i
         for where, params in lookups:
             cursor.execute(
                 f"SELECT id FROM customers_customer WHERE dealership_id = %s AND {where} LIMIT %s",
-                [dealership.pk, *params, CANDIDATES_PER_LOOKUP * 2],
+                [dealership.pk, *params, CANDIDATES_PER_LOOKUP],
             )
             ids += [row[0] for row in cursor.fetchall()]
     return ids
@@ -160,11 +161,7 @@ def find_likely_matches(
         ids = [i for i in ids if i != exclude.pk]
     if not ids:
         return []
-    candidates = (
-        Customer.objects.for_dealership(dealership)
-        .filter(id__in=set(ids))
-        .prefetch_related("phones", "emails", "vehicles")
-    )
+    ids = set(ids)
     typed = Rec.build(
         None,
         first_name=first_name,
@@ -176,38 +173,61 @@ def find_likely_matches(
         street=street,
         postal_code=postal_code,
     )
-    matches = []
-    for customer in candidates:
-        rec = customer_rec(customer)
+    scored = []
+    for rec in _candidate_recs(dealership, ids):
         comparison = compare(typed, rec)
-        reasons = comparison.reasons(typed, rec)
         # A shared phone, email, VIN or address is always worth showing, whatever the
         # names say; a name-only candidate needs a resemblance that means something.
         strong = any(comparison.levels.get(k) == "exact" for k in STRONG_KEYS)
         if not strong and comparison.score < SHOW_FROM:
             continue
-        if not reasons:
-            continue
-        matches.append(Match(customer, round(comparison.probability * 100), reasons))
-    matches.sort(key=lambda m: (-m.score, m.customer.pk))
-    return matches[:limit]
+        reasons = comparison.reasons(typed, rec)
+        if reasons:
+            scored.append((round(comparison.probability * 100), rec.id, reasons))
+    scored.sort(key=lambda m: (-m[0], m[1]))
+    scored = scored[:limit]
+    # Model instances only for what is shown.
+    customers = Customer.objects.in_bulk([pk for _, pk, _ in scored])
+    return [Match(customers[pk], score, reasons) for score, pk, reasons in scored]
 
 
-def customer_rec(customer: Customer) -> Rec:
-    """A customer with phones, emails and vehicles prefetched, as a matching record."""
-    return Rec.build(
-        customer.pk,
-        first_name=customer.first_name,
-        last_name=customer.last_name,
-        company_name=customer.company_name,
-        phones=[p.number for p in customer.phones.all()],
-        emails=[e.address_lower for e in customer.emails.all()],
-        vins=[v.vin for v in customer.vehicles.all() if v.vin],
-        street=customer.street,
-        city=customer.city,
-        region=customer.region,
-        postal_code=customer.postal_code,
+def _candidate_recs(dealership, ids) -> list[Rec]:
+    """Matching records for the candidate ids: four light queries, no model instances."""
+    store = {"dealership": dealership}
+    phones, emails, vins = defaultdict(list), defaultdict(list), defaultdict(list)
+    for cid, number in CustomerPhone.objects.filter(customer_id__in=ids, **store).values_list(
+        "customer_id", "number"
+    ):
+        phones[cid].append(number)
+    for cid, address in CustomerEmail.objects.filter(customer_id__in=ids, **store).values_list(
+        "customer_id", "address_lower"
+    ):
+        emails[cid].append(address)
+    for cid, v in (
+        Vehicle.objects.filter(customer_id__in=ids, **store)
+        .exclude(vin="")
+        .values_list("customer_id", "vin")
+    ):
+        vins[cid].append(v)
+    rows = Customer.objects.filter(id__in=ids, **store).values_list(
+        "id", "first_name", "last_name", "company_name", "street", "city", "region", "postal_code"
     )
+    return [
+        Rec.build(
+            cid,
+            first_name=first,
+            last_name=last,
+            company_name=company,
+            phones=phones.get(cid, ()),
+            emails=emails.get(cid, ()),
+            vins=vins.get(cid, ()),
+            street=street_,
+            city=city,
+            region=region,
+            postal_code=postal,
+        )
+        for cid, first, last, company, street_, city, region, postal in rows
+    ]
 
 
-__all__ = ["Match", "find_likely_matches", "customer_rec", "THRESHOLD"]
+__all__ = ["Match", "find_likely_matches", "THRESHOLD"]
