@@ -5,8 +5,12 @@ be unreadable half-way leaves nothing behind), undo (the whole import)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Customer, Vehicle
@@ -22,7 +27,7 @@ from goodwill.imports import mapping as mapping_mod
 from goodwill.imports import vcard
 from goodwill.imports.models import ImportBatch, ImportedRecord, ImportMapping, RowError
 from goodwill.imports.reading import FileProblem, inspect_csv, iter_csv
-from goodwill.imports.rows import Record, build_record
+from goodwill.imports.rows import NEUTRALISED, Record, build_record
 
 MAX_UPLOAD_BYTES = 100_000_000  # the web form; `goodwill import` streams any size
 SURE = 97  # a match this strong on a shared phone/email is the same customer: fill in
@@ -70,10 +75,13 @@ def upload(
             }
         )
     is_vcard = filename.lower().endswith((".vcf", ".vcard"))
-    path, stored = _store_upload(chunks, ".vcf" if is_vcard else ".csv")
+    is_zip = filename.lower().endswith(".zip")
+    path, stored = _store_upload(chunks, ".zip" if is_zip else ".vcf" if is_vcard else ".csv")
     if stored == 0:
         path.unlink(missing_ok=True)
         raise ValidationError({"file": ["The file is empty."]})
+    if is_zip:
+        path = _unpack_export(path)
     batch = ImportBatch(
         dealership=dealership,
         filename=filename,
@@ -107,6 +115,85 @@ def upload(
         raise ValidationError({"file": [str(exc)]}) from None
     batch.save()
     return batch
+
+
+def _unpack_export(zip_path: Path) -> Path:
+    """A Goodwill export ZIP: customers.csv is the file to import; vehicles.csv and
+    consents.csv follow it after the commit (`_import_related`)."""
+    csv_path = zip_path.with_suffix(".csv")
+    try:
+        with (
+            zipfile.ZipFile(zip_path) as zf,
+            zf.open("customers.csv") as src,
+            open(csv_path, "wb") as out,
+        ):
+            shutil.copyfileobj(src, out)
+    except (zipfile.BadZipFile, KeyError):
+        zip_path.unlink(missing_ok=True)
+        raise ValidationError(
+            {"file": ["A ZIP must be a Goodwill export with customers.csv inside."]}
+        ) from None
+    return csv_path
+
+
+def _import_related(batch, acting_user, errors) -> None:
+    """Vehicles and consents of an export ZIP, onto the customers this import created."""
+    zip_path = Path(batch.stored_as).with_suffix(".zip")
+    if not zip_path.exists():
+        return
+    by_external = dict(
+        batch.records.filter(action=ImportedRecord.Action.CREATED).values_list(
+            "external_id", "customer_id"
+        )
+    )
+    customers = Customer.objects.in_bulk(list(by_external.values()))
+    with zipfile.ZipFile(zip_path) as zf:
+        for name, apply in (("vehicles.csv", _vehicle_row), ("consents.csv", _consent_row)):
+            if name not in zf.namelist():
+                continue
+            with zf.open(name) as raw:
+                reader = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
+                for number, row in enumerate(reader, start=1):
+                    row = {k: NEUTRALISED.sub("", v or "") for k, v in row.items()}
+                    customer = customers.get(by_external.get(row.get("customer_id", "")))
+                    if customer is None:
+                        continue
+                    try:
+                        with transaction.atomic():
+                            apply(customer, row, acting_user)
+                    except (ValidationError, ValueError, TypeError) as exc:
+                        errors.append(
+                            RowError(
+                                dealership_id=batch.dealership_id,
+                                batch=batch,
+                                row=number,
+                                column=name,
+                                reason=f"Not imported: {exc}"[:300],
+                            )
+                        )
+
+
+def _vehicle_row(customer, row, acting_user):
+    fields = {
+        f: row.get(f, "") for f in ("vin", "make", "model", "trim", "color", "plate", "notes")
+    }
+    for number in ("year", "mileage"):
+        fields[number] = int(row[number]) if row.get(number) else None
+    customer_actions.add_vehicle(
+        customer, acting_user=acting_user, allow_unvalidated_vin=True, **fields
+    )
+
+
+def _consent_row(customer, row, acting_user):
+    customer_actions.set_consent(
+        customer,
+        row["channel"],
+        granted=row.get("granted") == "True",
+        method=row.get("method") or "import",
+        wording=row.get("wording", ""),
+        acting_user=acting_user,
+        at=parse_datetime(row["recorded_at"]) if row.get("recorded_at") else None,
+    )
 
 
 def set_mapping(batch: ImportBatch, mapping: dict, *, on_duplicate: str | None = None) -> None:
@@ -257,6 +344,8 @@ def run(
                     flush()
                 if progress and counts["rows"] % 200 == 0:
                     progress(counts["rows"], counter[0], batch.size)
+            if commit:
+                _import_related(batch, acting_user, errors)
             flush()
             batch.counts = counts | {"seconds": round(time.perf_counter() - started, 2)}
             batch.fatal_error = ""
@@ -324,6 +413,7 @@ def _commit_row(batch, number, rec, kind, match, acting_user, reason, errors, co
                     customer=customer_rows,
                     action=ImportedRecord.Action.CREATED,
                     duplicate_of=match.customer.pk if match else None,
+                    external_id=rec.external_id,
                 )
             if rec.vehicle and not (
                 rec.vehicle.get("vin")

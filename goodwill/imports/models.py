@@ -120,6 +120,7 @@ class ImportedRecord(models.Model):
     )
     action = models.CharField(max_length=8, choices=Action.choices)
     duplicate_of = models.BigIntegerField(null=True, blank=True)
+    external_id = models.CharField(max_length=100, blank=True, help_text="id in the source")
     before = models.JSONField(default=dict, help_text="fields an update filled, as they were")
 
     objects = TenantQuerySet.as_manager()

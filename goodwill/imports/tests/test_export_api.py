@@ -9,12 +9,13 @@ import zipfile
 
 import pytest
 import vobject
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer, make_staff
 from goodwill.customers.actions import add_vehicle, set_consent
-from goodwill.customers.models import Customer
+from goodwill.customers.models import Consent, Customer, Vehicle
 from goodwill.imports import actions
 from goodwill.imports.export import write_export
 from goodwill.imports.tests.helpers import upload_bytes
@@ -107,6 +108,41 @@ def test_reimporting_the_export_into_an_empty_store_gives_the_same_customers(
     actions.run(batch, commit=True, acting_user=carol)
     assert batch.counts["invalid"] == 0
     assert _comparable(store_c) == _comparable(filled_store)
+
+
+def test_reimporting_the_export_zip_brings_vehicles_and_consents_too(filled_store, store_c, carol):
+    out = io.BytesIO()
+    write_export(filled_store, out)
+    batch = upload_bytes(store_c, carol, "export.zip", out.getvalue())
+    actions.run(batch, commit=True, acting_user=carol)
+    assert _comparable(store_c) == _comparable(filled_store)
+
+    def related(store):
+        return (
+            sorted(
+                Vehicle.objects.filter(dealership=store).values_list(
+                    "customer__last_name", "vin", "year", "make", "model"
+                )
+            ),
+            sorted(
+                Consent.objects.filter(dealership=store).values_list(
+                    "customer__last_name", "channel", "granted", "method", "recorded_at"
+                )
+            ),
+        )
+
+    assert related(store_c) == related(filled_store)
+    assert related(store_c)[0], "the vehicle came along"
+    actions.undo_import(batch, acting_user=carol)
+    assert not Customer.objects.filter(dealership=store_c).exists()
+
+
+def test_a_zip_that_is_not_an_export_is_refused(store_a, mike):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("other.csv", "a,b\n")
+    with pytest.raises(ValidationError, match="Goodwill export with customers.csv"):
+        upload_bytes(store_a, mike, "other.zip", buffer.getvalue())
 
 
 def test_export_command_and_button(filled_store, dana, alice, client_for, tmp_path):
