@@ -7,8 +7,6 @@ repository and file). Nothing in it was labelled from this decoder's output.
 
 import csv
 import re
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -205,23 +203,6 @@ def test_the_decoder_gets_the_model_year_the_source_states():
     right = sum(decode_vin(row["vin"]).year == int(row["model_year"]) for row in dated)
     print(f"\nmodel year right on {right} of {len(dated)} dated VINs")
     assert right / len(dated) >= 0.95
-
-
-def test_decoding_is_fast():
-    vins = [row["vin"] for row in CORPUS]
-    timings = {}
-    for label in ("first pass", "second pass"):  # first pass loads each WMI's patterns
-        times = []
-        for vin in vins:
-            start = time.perf_counter()
-            decode_vin(vin)
-            times.append((time.perf_counter() - start) * 1000)
-        timings[label] = times
-        print(
-            f"\n{label}: p50 {statistics.median(times):.2f} ms, "
-            f"p99 {percentile(times, 0.99):.2f} ms, max {max(times):.2f} ms"
-        )
-    assert percentile(timings["second pass"], 0.99) < 10
 
 
 # ----------------------------------------------------------------------- robustness
