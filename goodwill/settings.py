@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "goodwill.network",
     "goodwill.referrals",
     "goodwill.imports",
+    "goodwill.floor",
+    "goodwill.fails",
     "goodwill.api",
 ]
 

@@ -1,0 +1,74 @@
+"""Who takes the next up: a fair round robin over the people on the floor, with the rules
+the store sets. Pure reads; the writes that move people in line are in actions.py."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from goodwill.floor.models import ClockIn, FloorSettings, Up
+
+
+@dataclass
+class Place:
+    """One salesperson's place in line and why they would be passed over (empty if not)."""
+
+    clock_in: ClockIn
+    passed_because: str = ""
+
+    @property
+    def user(self):
+        return self.clock_in.user
+
+    @property
+    def eligible(self) -> bool:
+        return not self.passed_because
+
+
+def _overdue_owner_ids(dealership, user_ids) -> set[int]:
+    # Imported here: the fails app builds on the floor app, not the other way round.
+    from goodwill.fails.models import FollowUp
+
+    return set(
+        FollowUp.objects.for_dealership(dealership)
+        .filter(status=FollowUp.Status.DUE, owner_id__in=user_ids, due_at__lt=timezone.now())
+        .values_list("owner_id", flat=True)
+        .distinct()
+    )
+
+
+def line(dealership, rules: FloorSettings) -> list[Place]:
+    """Everyone clocked in, in line order (two queries, three with the overdue rule)."""
+    clock_ins = list(
+        ClockIn.objects.for_dealership(dealership)
+        .filter(clocked_out_at__isnull=True)
+        .select_related("user", "with_up__customer")
+        .order_by("queued_at", "id")
+    )
+    overdue = set()
+    if rules.skip_overdue_follow_ups and clock_ins:
+        overdue = _overdue_owner_ids(dealership, [c.user_id for c in clock_ins])
+    places = []
+    for c in clock_ins:
+        why = ""
+        if not c.user.is_active or c.user.deactivated_at:
+            why = "inactive"
+        elif c.with_up_id and rules.skip_with_customer:
+            why = "with a customer"
+        elif c.user_id in overdue:
+            why = "overdue follow-ups"
+        places.append(Place(c, why))
+    return places
+
+
+def next_in_line(places: list[Place]):
+    return next((p.user for p in places if p.eligible), None)
+
+
+def who_takes(up: Up, places: list[Place]):
+    """The person this up goes to: its designated salesperson (be-back, referral) if they
+    are on the floor and active, otherwise whoever is next in line."""
+    if up.designated_to_id:
+        for p in places:
+            if p.user.pk == up.designated_to_id and p.passed_because != "inactive":
+                return p.user
+    return next_in_line(places)
