@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("goodwill.customers.urls")),
+    path("floor/", include("goodwill.floor.urls")),
+    path("fails/", include("goodwill.fails.urls")),
     path("duplicates/", include("goodwill.dedupe.urls")),
     path("network/", include("goodwill.network.urls")),
     path("referrals/", include("goodwill.referrals.urls")),

@@ -572,3 +572,32 @@ def update_credit_policy(dealership, *, acting_user, **shares) -> CreditPolicy:
     if changes:
         record(dealership, V.POLICY_CHANGED, actor=acting_user, data=changes)
     return policy
+
+
+SETTINGS_FIELDS = (
+    "skip_with_customer",
+    "skip_overdue_follow_ups",
+    "tracks_gross",
+    "contacts_per_week",
+    "not_sold_reasons",
+)
+
+
+@transaction.atomic
+def update_floor_settings(dealership, *, acting_user, **values) -> FloorSettings:
+    if not acting_user.is_manager:
+        raise ValidationError({"__all__": ["Only a manager can change the floor settings."]})
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown floor settings: {sorted(unknown)}")
+    rules = _lock_rotation(dealership)
+    changes = {}
+    for field, value in values.items():
+        if getattr(rules, field) != value:
+            changes[field] = [str(getattr(rules, field)), str(value)]
+            setattr(rules, field, value)
+    rules.full_clean(exclude=["dealership"])
+    rules.save()
+    if changes:
+        record(dealership, V.SETTINGS_CHANGED, actor=acting_user, data=changes)
+    return rules

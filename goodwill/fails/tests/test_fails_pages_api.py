@@ -1,0 +1,119 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from goodwill.api.testing import ApiClient
+from goodwill.conftest import make_staff
+from goodwill.customers.actions import set_consent
+from goodwill.fails import actions, cadence
+from goodwill.fails.models import FailsCase, FollowUp
+from goodwill.floor.models import Deal
+from goodwill.floor.tests.conftest import failed_deal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(store_a, alice):
+    return FailsCase.objects.get(deal=failed_deal(store_a, alice))
+
+
+def test_the_queue_lists_waiting_cases_with_few_queries(
+    client_for, store_a, alice, fiona, django_assert_max_num_queries
+):
+    for _ in range(8):
+        failed_deal(store_a, alice)
+    client = client_for(fiona)
+    with django_assert_max_num_queries(10):
+        page = client.get("/fails/").text
+    assert page.count("Unclaimed") == 8
+    assert "Payment too high" in page
+
+
+def test_claim_step_and_recover_from_the_pages(client_for, case, fiona):
+    client = client_for(fiona)
+    client.post(f"/fails/{case.public_id}/claim/")
+    response = client.post(f"/fails/{case.public_id}/step/", {"kind": "call_back", "notes": ""})
+    assert response.status_code == 422 and "Say what happened" in response.text
+    client.post(f"/fails/{case.public_id}/step/", {"kind": "call_back", "notes": "Called"})
+    response = client.post(
+        f"/fails/{case.public_id}/close/", {"status": "recovered", "vehicle": "2025 Ford Edge"}
+    )
+    assert response.url == f"/floor/deals/{case.deal.public_id}/"
+    page = client.get(response.url).text
+    assert "Worked the not-sold deal back" in page and "Recovered by Fiona Test" in page
+
+
+def test_a_salesperson_cannot_claim(client_for, case, ben):
+    assert client_for(ben).post(f"/fails/{case.public_id}/claim/").status_code == 403
+    case.refresh_from_db()
+    assert case.claimed_by is None
+
+
+def test_the_api_claims_once_and_names_the_holder(case, fiona, store_a):
+    gus = make_staff(store_a, "gus", "fails")
+    assert ApiClient(fiona).post(f"/fails/{case.public_id}/claim").status_code == 200
+    second = ApiClient(gus).post(f"/fails/{case.public_id}/claim")
+    assert second.status_code == 422 and "Fiona Test" in str(second.json())
+    queue = ApiClient(gus).get("/fails?show=open").json()
+    assert queue[0]["claimed_by"]["name"] == "Fiona Test"
+
+
+def test_the_api_steps_idempotently_and_closes_lost(case, fiona):
+    api = ApiClient(fiona)
+    api.post(f"/fails/{case.public_id}/claim")
+    body = {"kind": "be_back", "appointment_at": (timezone.now() + timedelta(days=1)).isoformat()}
+    first = api.post(f"/fails/{case.public_id}/steps", body, headers={"Idempotency-Key": "s1"})
+    again = api.post(f"/fails/{case.public_id}/steps", body, headers={"Idempotency-Key": "s1"})
+    assert first.status_code == 201 and first.json() == again.json()
+    assert first.json()["appointment_id"]
+    no_reason = api.post(f"/fails/{case.public_id}/close", {"status": "lost"})
+    assert no_reason.status_code == 422
+    closed = api.post(f"/fails/{case.public_id}/close", {"status": "lost", "reason": "Moved"})
+    assert closed.json()["status"] == "lost"
+    assert api.get(f"/fails/{case.public_id}").json()["steps"][0]["kind"] == "be_back"
+
+
+def test_recovered_over_the_api_keeps_the_salesperson_share(case, fiona):
+    api = ApiClient(fiona)
+    api.post(f"/fails/{case.public_id}/claim")
+    api.post(f"/fails/{case.public_id}/close", {"status": "recovered", "vehicle": "2025 Edge"})
+    deal = api.get(f"/deals/{case.deal.public_id}").json()
+    assert {c["role"]: c["share"] for c in deal["credit"]} == {"upper": "50.00", "fails": "50.00"}
+    assert Deal.objects.get(pk=case.deal_id).recovered_by == fiona
+
+
+def test_an_opted_out_customer_is_never_contacted(case, fiona, alice):
+    set_consent(case.customer, "phone", granted=False, method="phone", acting_user=alice)
+    actions.claim(case, specialist=fiona)
+    # No channel allowed: the cadence is planned but blocked, never due.
+    assert set(case.follow_ups.values_list("status", flat=True)) == {"blocked"}
+    follow_up = case.follow_ups.first()
+    response = ApiClient(fiona).post(f"/follow-ups/{follow_up.public_id}/contact", {})
+    assert response.status_code == 422
+
+
+def test_the_weekly_cap_refuses_a_third_contact(case, fiona, alice, store_a):
+    for channel in ("phone", "text", "email"):
+        set_consent(case.customer, channel, granted=True, method="phone", acting_user=alice)
+    actions.claim(case, specialist=fiona)
+    due = list(case.follow_ups.order_by("due_at"))
+    assert [f.channel for f in due] == ["phone", "text", "phone", "email"]
+    now = timezone.now() + timedelta(days=8)
+    cadence.record_contact(due[0], by=fiona, now=now)
+    cadence.record_contact(due[1], by=fiona, now=now + timedelta(hours=1))
+    with pytest.raises(Exception, match="Already contacted 2 times this week"):
+        cadence.record_contact(due[2], by=fiona, now=now + timedelta(hours=2))
+    # The pacing job moves it to when the week frees up.
+    changed = cadence.pace_follow_ups(now=now + timedelta(hours=2))
+    due[2].refresh_from_db()
+    assert changed >= 1 and due[2].due_at == now + timedelta(days=7)
+
+
+def test_withdrawn_consent_blocks_a_planned_follow_up(case, fiona, alice):
+    set_consent(case.customer, "phone", granted=True, method="phone", acting_user=alice)
+    actions.claim(case, specialist=fiona)
+    set_consent(case.customer, "phone", granted=False, method="phone", acting_user=alice)
+    cadence.pace_follow_ups(now=timezone.now() + timedelta(days=30))
+    assert set(case.follow_ups.values_list("status", flat=True)) == {FollowUp.Status.BLOCKED}

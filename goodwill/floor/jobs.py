@@ -1,0 +1,100 @@
+"""Background work of the floor, run by `goodwill worker`: appointment reminders and the
+pacing of follow-up cadences. Both are idempotent scans, safe to run often and twice."""
+
+import logging
+from datetime import timedelta
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from goodwill.customers.models import Consent
+from goodwill.floor import ics
+from goodwill.floor.actions import record
+from goodwill.floor.models import Appointment, FloorEvent
+
+log = logging.getLogger(__name__)
+REMIND_AHEAD = timedelta(hours=24)
+
+
+def _email_reminder(appointment_pk) -> None:
+    appointment = Appointment.objects.select_related("customer", "salesperson", "dealership").get(
+        pk=appointment_pk
+    )
+    when = timezone.localtime(appointment.starts_at).strftime("%A %b %-d at %-I:%M %p")
+    store = appointment.dealership
+    message = EmailMessage(
+        subject=f"See you {when} at {store.name}",
+        body=(
+            f"Hello {appointment.customer.first_name or appointment.customer.display_name},\n\n"
+            f"A reminder of your visit {when} with {appointment.salesperson.display_name}.\n"
+            "The calendar invite is attached. If the time no longer suits you, just reply.\n\n"
+            f"{store.name}"
+        ),
+        to=[appointment.customer.primary_email],
+    )
+    message.attach("invite.ics", ics.invite(appointment), "text/calendar")
+    message.send()
+
+
+def remind_appointments(now=None, *, batch: int = 200) -> int:
+    """Appointments in the next 24 hours get one reminder: an email with the invite when the
+    customer agreed to email, otherwise a note to the salesperson to call. Row locks keep
+    two workers from reminding twice."""
+    now = now or timezone.now()
+    due = list(
+        Appointment.objects.filter(
+            status=Appointment.Status.SET,
+            reminder_sent_at__isnull=True,
+            starts_at__gt=now,
+            starts_at__lte=now + REMIND_AHEAD,
+        )
+        .order_by("starts_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    reminded = 0
+    for pk in due:
+        with transaction.atomic():
+            appointment = (
+                Appointment.objects.select_for_update(skip_locked=True)
+                .select_related("customer")
+                .filter(pk=pk, reminder_sent_at__isnull=True)
+                .first()
+            )
+            if appointment is None:
+                continue
+            customer = appointment.customer
+            emailed = (
+                bool(customer.primary_email)
+                and Consent.objects.filter(
+                    customer=customer, channel=Consent.Channel.EMAIL, granted=True
+                ).exists()
+            )
+            appointment.reminder_sent_at = now
+            appointment.save(update_fields=["reminder_sent_at"])
+            record(
+                appointment.dealership_id,
+                FloorEvent.Verb.APPOINTMENT_REMINDED,
+                actor=None,
+                deal=appointment.deal,
+                subject_user=appointment.salesperson,
+                data={
+                    "appointment": str(appointment.public_id),
+                    "emailed": emailed,
+                    "why": "" if emailed else "no email consent: the salesperson calls",
+                },
+                at=now,
+            )
+            if emailed:
+                transaction.on_commit(lambda pk=pk: _email_reminder(pk), robust=True)
+            reminded += 1
+    return reminded
+
+
+def pace_follow_ups(now=None) -> int:
+    from goodwill.fails.cadence import pace_follow_ups as pace
+
+    return pace(now)
+
+
+PERIODIC_JOBS = [(remind_appointments, 300), (pace_follow_ups, 900)]
