@@ -90,7 +90,15 @@ def _check_holder(case, user) -> None:
 
 @transaction.atomic
 def add_step(
-    case: FailsCase, kind: str, *, actor, notes: str = "", appointment_at=None, at=None
+    case: FailsCase,
+    kind: str,
+    *,
+    actor,
+    notes: str = "",
+    appointment_at=None,
+    pro=None,
+    interest: str = "",
+    at=None,
 ) -> FailsStep:
     """Record work on a case. Save-a-deal may come before the claim (the desk's first try);
     every other step needs the case to be yours. A be-back step sets the appointment."""
@@ -103,12 +111,22 @@ def add_step(
             raise ValidationError({"__all__": ["This case is closed."]})
     else:
         _check_holder(case, actor)
+    appointment = referral = None
     if kind == FailsStep.Kind.REFERRAL_OUT:
-        raise ValidationError(
-            {"kind": ["Refer out from the referral form; it records the referral and the step."]}
+        if pro is None:
+            raise ValidationError({"pro": ["Pick the pro at the other store."]})
+        from goodwill.referrals.actions import send_referral
+
+        # The referrals app checks the pro, the share consent and what may leave the store.
+        referral = send_referral(
+            case.customer,
+            acting_user=actor,
+            interest=interest or case.deal.up.interest or "A vehicle we could not offer",
+            pro=pro,
+            note=notes,
+            at=at,
         )
-    appointment = None
-    if kind == FailsStep.Kind.BE_BACK:
+    elif kind == FailsStep.Kind.BE_BACK:
         if appointment_at is None:
             raise ValidationError({"appointment_at": ["When is the customer coming back?"]})
         appointment = floor_actions.set_appointment(
@@ -121,10 +139,14 @@ def add_step(
         )
     elif not notes.strip() and kind != FailsStep.Kind.SAVE_A_DEAL:
         raise ValidationError({"notes": ["Say what happened."]})
-    return _write_step(case, kind, actor=actor, notes=notes, appointment=appointment, at=at)
+    return _write_step(
+        case, kind, actor=actor, notes=notes, appointment=appointment, referral=referral, at=at
+    )
 
 
-def _write_step(case, kind, *, actor, notes="", appointment=None, at=None) -> FailsStep:
+def _write_step(
+    case, kind, *, actor, notes="", appointment=None, referral=None, at=None
+) -> FailsStep:
     at = at or timezone.now()
     step = FailsStep.objects.create(
         dealership_id=case.dealership_id,
@@ -134,6 +156,7 @@ def _write_step(case, kind, *, actor, notes="", appointment=None, at=None) -> Fa
         at=at,
         notes=notes,
         appointment=appointment,
+        referral=referral,
     )
     floor_actions.record(
         case.dealership_id,

@@ -17,7 +17,15 @@ from goodwill.floor.api import Error, StaffRef, _staff
 
 router = Router(tags=["fails"])
 
-StepKind = Literal["save_a_deal", "call_back", "new_numbers", "another_vehicle", "be_back", "note"]
+StepKind = Literal[
+    "save_a_deal",
+    "call_back",
+    "new_numbers",
+    "another_vehicle",
+    "be_back",
+    "referral_out",
+    "note",
+]
 
 
 class StepOut(Schema):
@@ -26,6 +34,7 @@ class StepOut(Schema):
     at: datetime
     notes: str
     appointment_id: UUID | None
+    referral_id: UUID | None
 
 
 class CaseOut(Schema):
@@ -52,6 +61,8 @@ class StepIn(Schema):
     kind: StepKind
     notes: str = Field("", max_length=2000)
     appointment_at: datetime | None = Field(None, description="For a be-back appointment")
+    pro_id: UUID | None = Field(None, description="For a referral to a competitor's pro")
+    interest: str = Field("", max_length=300, description="For a referral: what they want")
 
 
 class CloseIn(Schema):
@@ -100,8 +111,9 @@ def case_out(case: FailsCase, *, steps=False) -> dict:
                 "at": s.at,
                 "notes": s.notes,
                 "appointment_id": s.appointment.public_id if s.appointment_id else None,
+                "referral_id": s.referral.public_id if s.referral_id else None,
             }
-            for s in case.steps.select_related("actor", "appointment")
+            for s in case.steps.select_related("actor", "appointment", "referral")
         ]
     return out
 
@@ -157,13 +169,27 @@ def add_step(request, case_id: UUID, payload: StepIn):
     _worker(request)
 
     def create():
-        step: FailsStep = actions.add_step(case, actor=request.user, **payload.dict())
+        fields = payload.dict(exclude={"pro_id"})
+        if payload.pro_id:
+            from django.core.exceptions import ValidationError
+
+            from goodwill.network.models import Pro
+
+            fields["pro"] = (
+                Pro.objects.for_dealership(request.dealership)
+                .filter(public_id=payload.pro_id)
+                .first()
+            )
+            if fields["pro"] is None:
+                raise ValidationError({"pro_id": ["No such pro in your network."]})
+        step: FailsStep = actions.add_step(case, actor=request.user, **fields)
         return {
             "kind": step.kind,
             "actor": _staff(step.actor),
             "at": step.at,
             "notes": step.notes,
             "appointment_id": step.appointment.public_id if step.appointment_id else None,
+            "referral_id": step.referral.public_id if step.referral_id else None,
         }
 
     return run_idempotent(request, create, schema=StepOut)

@@ -92,6 +92,9 @@ class FailsStep(models.Model):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = TenantQuerySet.as_manager()
 

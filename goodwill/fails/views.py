@@ -13,15 +13,13 @@ from goodwill.customers.models import Customer
 from goodwill.fails import actions, cadence
 from goodwill.fails.models import FailsCase, FailsStep, FollowUp
 from goodwill.floor.models import FloorEvent
+from goodwill.network.models import Pro
 
 QUEUE_SIZE = 50
 
 
 class StepForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=[c for c in FailsStep.Kind.choices if c[0] != FailsStep.Kind.REFERRAL_OUT],
-        label="What you did",
-    )
+    kind = forms.ChoiceField(choices=FailsStep.Kind.choices, label="What you did")
     notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea({"rows": 3}))
     appointment_at = forms.DateTimeField(
         required=False,
@@ -29,6 +27,21 @@ class StepForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Only for a be-back appointment.",
     )
+    pro = forms.ModelChoiceField(
+        queryset=Pro.objects.none(),
+        required=False,
+        label="Refer to",
+        help_text="Only for a referral to a competitor's pro.",
+    )
+
+    def __init__(self, *args, dealership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pro"].queryset = (
+            Pro.objects.for_dealership(dealership)
+            .filter(is_active=True)
+            .exclude(store=dealership)
+            .order_by("store_name", "first_name")
+        )
 
 
 class CloseForm(forms.Form):
@@ -121,7 +134,7 @@ def case_detail(request, case_id, step_form=None, close_form=None):
             and (case.claimed_by_id == request.user.pk or request.user.is_manager),
             "can_claim": case.status == FailsCase.Status.OPEN
             and request.user.role in actions.CAN_WORK_FAILS,
-            "step_form": step_form or StepForm(auto_id="step_%s"),
+            "step_form": step_form or StepForm(dealership=case.dealership, auto_id="step_%s"),
             "close_form": close_form or CloseForm(auto_id="close_%s"),
         },
         status=422 if (step_form or close_form) else 200,
@@ -153,7 +166,7 @@ def add_step(request, case_id):
     case = get_case_for_user(request, case_id)
     if request.user.role not in actions.CAN_WORK_FAILS:
         raise PermissionDenied("Only a fails specialist or a manager can work a case.")
-    form = StepForm(request.POST, auto_id="step_%s")
+    form = StepForm(request.POST, dealership=case.dealership, auto_id="step_%s")
     if form.is_valid():
         try:
             actions.add_step(case, actor=request.user, **form.cleaned_data)

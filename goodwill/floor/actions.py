@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Assignment, Customer
-from goodwill.floor import rotation
+from goodwill.floor import referral_links, rotation
 from goodwill.floor.credit import write_credit_lines
 from goodwill.floor.models import (
     Appointment,
@@ -129,6 +129,7 @@ def log_up(
     notes: str = "",
     designated_to=None,
     external_id: str = "",
+    referral=None,
     at=None,
 ) -> Up:
     """Log an arriving customer. `customer` is one found by search; otherwise `new_customer`
@@ -136,6 +137,12 @@ def log_up(
     goes to the salesperson who had the customer; a referral to its recipient."""
     if source not in Up.Source.values:
         raise ValidationError({"source": [f"Pick one of {', '.join(Up.Source.values)}."]})
+    if referral is not None:
+        customer, designated_to = referral_links.customer_and_recipient(
+            dealership, referral, acting_user=acting_user
+        )
+        source = Up.Source.REFERRAL
+        interest = interest or referral.interest[:200]
     if customer is not None:
         # Re-read: the caller's copy may predate an assignment (be-backs need the current one).
         customer = (
@@ -146,6 +153,12 @@ def log_up(
         )
         if customer is None:
             raise ValidationError({"customer": ["No such customer in this store."]})
+    if referral is None:
+        pending = referral_links.open_referral_for(
+            dealership, customer, (new_customer or {}).get("phone", "")
+        )
+        if pending is not None:
+            raise ValidationError({"source": [referral_links.relog_message(pending)]})
     if customer is None:
         data = dict(new_customer or {})
         phone, email = data.pop("phone", ""), data.pop("email", "")
@@ -175,13 +188,18 @@ def log_up(
         logged_by=acting_user,
         logged_at=at,
         external_id=external_id,
+        referral=referral,
     )
     up.full_clean(exclude=["dealership", "customer", "designated_to", "logged_by"])
     try:
         with transaction.atomic():
             up.save(force_insert=True)
     except IntegrityError:
+        if referral is not None:
+            raise ValidationError({"referral": ["This referral was already logged."]}) from None
         raise ValidationError({"external_id": ["This lead was already logged as an up."]}) from None
+    if referral is not None:
+        referral_links.mark_contacted(referral, acting_user=acting_user, at=at)
     record(
         dealership,
         V.UP_LOGGED,
@@ -403,6 +421,7 @@ def mark_sold(
         deal.customer, "sold", actor=acting_user, subject=deal.vehicle, at=at
     )
     write_credit_lines(deal, credit_policy(deal.dealership), at=at)
+    referral_links.mark_won(deal, acting_user=acting_user, at=at)
     return deal
 
 
@@ -477,6 +496,7 @@ def mark_recovered(
         at=at,
     )
     write_credit_lines(deal, credit_policy(deal.dealership), at=at)
+    referral_links.mark_won(deal, acting_user=specialist, at=at)
     return deal
 
 

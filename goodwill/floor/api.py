@@ -45,6 +45,9 @@ class UpIn(Schema):
     source: Source
     customer_id: UUID | None = Field(None, description="An existing customer; else `customer`")
     customer: NewCustomer | None = None
+    referral_id: UUID | None = Field(
+        None, description="The referral received by the store (source becomes referral)"
+    )
     interest: str = Field("", max_length=200)
     notes: str = Field("", max_length=2000)
 
@@ -57,6 +60,7 @@ class UpOut(Schema):
     customer_name: str
     interest: str
     designated_to: StaffRef | None
+    referral_id: UUID | None
     goes_to: StaffRef | None = Field(None, description="Who takes it now (waiting ups only)")
     salesperson: StaffRef | None
     deal_id: UUID | None
@@ -186,6 +190,7 @@ def up_out(up: Up, goes_to=None) -> dict:
         "customer_name": up.customer.display_name,
         "interest": up.interest,
         "designated_to": _staff(up.designated_to),
+        "referral_id": up.referral.public_id if up.referral_id else None,
         "goes_to": _staff(goes_to),
         "salesperson": _staff(up.salesperson),
         "deal_id": deal.public_id if deal else None,
@@ -264,7 +269,7 @@ def _staff_member(request, public_id, field) -> User:
 
 def _ups(request):
     return Up.objects.for_dealership(request.dealership).select_related(
-        "customer", "designated_to", "salesperson", "deal"
+        "customer", "designated_to", "salesperson", "deal", "referral"
     )
 
 
@@ -314,10 +319,20 @@ def log_up(request, payload: UpIn):
                 from django.core.exceptions import ValidationError
 
                 raise ValidationError({"customer_id": ["No such customer in your store."]})
+        referral = None
+        if payload.referral_id:
+            from goodwill.floor.referral_links import received
+
+            referral = received(request.dealership).filter(public_id=payload.referral_id).first()
+            if referral is None:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError({"referral_id": ["No open referral sent to your store."]})
         up = actions.log_up(
             request.dealership,
             acting_user=request.user,
             source=payload.source,
+            referral=referral,
             customer=customer,
             new_customer=payload.customer.dict() if payload.customer else None,
             interest=payload.interest,

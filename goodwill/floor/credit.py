@@ -37,25 +37,24 @@ def _day(at) -> str:
 def referrer_of(deal: Deal):
     """(user, party name) of who referred the customer, or None. Filled in by the link
     from ups to the referrals app (an up of source "referral" names its referral)."""
-    referral = getattr(deal.up, "referral", None)
+    referral = deal.up.referral
     if referral is None:
         return None
-    sender = getattr(referral, "sent_by", None) or getattr(referral, "created_by", None)
-    if sender is not None and sender.dealership_id == deal.dealership_id:
+    sender = referral.sent_by
+    if sender.dealership_id == deal.dealership_id:
         return sender, ""
-    return None, str(getattr(referral, "referrer_name", "") or sender or "Referral partner")
+    return None, f"{sender.display_name} ({referral.from_dealership.name})"
 
 
 def shares_for(deal: Deal, policy: CreditPolicy) -> list[Share]:
     up = deal.up
     shares: list[Share] = []
     pool = Decimal(100)
-    referrer = referrer_of(deal) if up.source == up.Source.REFERRAL else None
+    referrer = referrer_of(deal) if up.referral_id else None
     if referrer and policy.referrer_share:
         user, party = referrer
-        shares.append(
-            Share(R.REFERRER, _pct(policy.referrer_share), "Sent the customer", user, party)
-        )
+        why = f"Referred the customer ({deal.up.referral.get_source_display().lower()})"
+        shares.append(Share(R.REFERRER, _pct(policy.referrer_share), why, user, party))
         pool -= shares[-1].share
     appointment = (
         deal.appointments.exclude(set_by_id=deal.salesperson_id).order_by("created_at").first()

@@ -22,6 +22,13 @@ class UpForm(forms.Form):
         choices=Up.Source.choices, widget=forms.RadioSelect, initial=Up.Source.WALK_IN
     )
     customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    referral = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="public_id",
+        label="Which referral",
+        empty_label="Pick the referral (received, not logged yet)",
+    )
     first_name = forms.CharField(max_length=80, required=False)
     last_name = forms.CharField(max_length=80, required=False)
     phone = forms.CharField(max_length=40, required=False)
@@ -32,8 +39,11 @@ class UpForm(forms.Form):
     ok_to_email = forms.BooleanField(label="OK to email", required=False)
 
     def __init__(self, *args, user, **kwargs):
+        from goodwill.floor.referral_links import received
+
         self.user = user
         super().__init__(*args, **kwargs)
+        self.fields["referral"].queryset = received(user.dealership_id)
         self.fields["phone"].widget.attrs.update(type="tel", inputmode="tel", autocomplete="off")
         self.fields["email"].widget.attrs.update(type="email", autocomplete="off")
         self.fields["first_name"].widget.attrs.update(autocomplete="off")
@@ -50,6 +60,8 @@ class UpForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("source") == Up.Source.REFERRAL and data.get("referral"):
+            return data
         if not data.get("customer") and not (data.get("first_name") or data.get("last_name")):
             self.add_error("first_name", "Give the customer's name (first is enough).")
         return data

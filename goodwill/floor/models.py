@@ -184,6 +184,15 @@ class Up(models.Model):
     external_id = models.CharField(
         max_length=120, blank=True, help_text="Lead id from an ADF/XML feed."
     )
+    # The referral this customer came from: the up goes to its recipient and the referrer
+    # earns the policy's share. Never logged twice, never re-logged as a walk-in.
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ups",
+    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -205,7 +214,13 @@ class Up(models.Model):
                 condition=~Q(external_id=""),
                 name="%(app_label)s_%(class)s_one_per_lead",
                 violation_error_message="This lead was already logged as an up.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(referral__isnull=False),
+                name="%(app_label)s_%(class)s_one_per_referral",
+                violation_error_message="This referral was already logged as an up.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -68,7 +68,7 @@ def ups_by_source(store, start, period) -> list[Bar]:
     labels = dict(Up.Source.choices)
     return _scale(
         [
-            Bar(labels.get(src, src), n, f"{n}", {"show": "source", "key": src, "period": period})
+            Bar(labels.get(src, src), n, "", {"show": "source", "key": src, "period": period})
             for src, n in rows
         ]
     )

@@ -140,6 +140,7 @@ def log_up(request):
                         "email": data["email"],
                     },
                     interest=data["interest"],
+                    referral=data["referral"] if data["source"] == Up.Source.REFERRAL else None,
                 )
                 for channel in form.consents:
                     customer_actions.set_consent(
