@@ -19,7 +19,9 @@ QUEUE_SIZE = 50
 
 
 class StepForm(forms.Form):
-    kind = forms.ChoiceField(choices=FailsStep.Kind.choices, label="What you did")
+    kind = forms.ChoiceField(
+        choices=FailsStep.Kind.choices, initial=FailsStep.Kind.CALL_BACK, label="What you did"
+    )
     notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea({"rows": 3}))
     appointment_at = forms.DateTimeField(
         required=False,

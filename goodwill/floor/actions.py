@@ -566,6 +566,17 @@ def set_appointment_status(appointment: Appointment, status: str, *, acting_user
         subject_user=appointment.salesperson,
         data={"status": [old, status], "appointment": str(appointment.public_id)},
     )
+    if status == Appointment.Status.NO_SHOW:
+        # A missed visit starts the gentle be-back cadence (consent and weekly cap apply).
+        from goodwill.fails.cadence import schedule
+        from goodwill.fails.models import FollowUp
+
+        schedule(
+            appointment.customer,
+            FollowUp.Kind.BE_BACK,
+            owner=appointment.salesperson,
+            deal=appointment.deal,
+        )
     return appointment
 
 

@@ -117,3 +117,20 @@ def test_withdrawn_consent_blocks_a_planned_follow_up(case, fiona, alice):
     set_consent(case.customer, "phone", granted=False, method="phone", acting_user=alice)
     cadence.pace_follow_ups(now=timezone.now() + timedelta(days=30))
     assert set(case.follow_ups.values_list("status", flat=True)) == {FollowUp.Status.BLOCKED}
+
+
+def test_a_no_show_starts_the_be_back_cadence_on_allowed_channels(store_a, alice, customer):
+    from goodwill.floor import actions as floor_actions
+
+    set_consent(customer, "text", granted=True, method="in_person", acting_user=alice)
+    appointment = floor_actions.set_appointment(
+        customer,
+        salesperson=alice,
+        acting_user=alice,
+        starts_at=timezone.now() + timedelta(hours=1),
+    )
+    floor_actions.set_appointment_status(appointment, "no_show", acting_user=alice)
+    follow_ups = FollowUp.objects.filter(customer=customer, kind="be_back")
+    assert follow_ups.count() == 3
+    assert set(follow_ups.values_list("channel", "status")) == {("text", "due")}
+    assert set(follow_ups.values_list("owner", flat=True)) == {alice.pk}
