@@ -515,6 +515,9 @@ def set_appointment(
     deal=None,
 ) -> Appointment:
     _check_staff(salesperson, customer.dealership, "salesperson")
+    # Appointments are made to the minute; sub-second parts would only make two copies of
+    # the same time print differently (invites, API replays).
+    starts_at = starts_at.replace(second=0, microsecond=0)
     if starts_at < timezone.now() - timezone.timedelta(minutes=5):
         raise ValidationError({"starts_at": ["Pick a time in the future."]})
     appointment = Appointment(

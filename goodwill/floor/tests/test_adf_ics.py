@@ -68,7 +68,7 @@ def test_bad_files_are_refused_with_a_reason(store_a, alice, xml, message):
 
 
 def test_the_ics_invite_parses_back_with_the_appointment(store_a, alice, customer):
-    starts = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    starts = (timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
     appointment = actions.set_appointment(
         customer,
         salesperson=alice,
