@@ -62,9 +62,10 @@ class CloseForm(forms.Form):
 
 
 def cases_visible_to(user):
-    return FailsCase.objects.for_dealership(user.dealership_id).filter(
-        customer__in=Customer.objects.visible_to(user)
-    )
+    cases = FailsCase.objects.for_dealership(user.dealership_id)
+    if user.sees_all_customers:
+        return cases
+    return cases.filter(customer__in=Customer.objects.visible_to(user))
 
 
 def get_case_for_user(request, case_id) -> FailsCase:

@@ -276,6 +276,12 @@ class Deal(models.Model):
             models.Index(
                 fields=["dealership", "salesperson", "opened_at"], name="floor_deal_store_sales"
             ),
+            # The board's "with you now": a seller's open deals among thousands of closed ones.
+            models.Index(
+                fields=["dealership", "salesperson", "opened_at"],
+                condition=Q(outcome="open"),
+                name="floor_deal_open",
+            ),
         ]
 
     def __str__(self) -> str:

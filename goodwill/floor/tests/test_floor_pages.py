@@ -176,3 +176,13 @@ def test_the_customer_finder_only_searches_my_store(client_for, alice, store_a, 
     make_customer(store_a, alice, first_name="Olive", last_name="Mine")
     page = client_for(alice).get("/floor/find-customer/?q=Oli").text
     assert "Olive Mine" in page and "Olivia" not in page
+
+
+def test_a_store_that_hides_colleagues_customers_hides_their_deals(client_for, store_a, on_floor):
+    alice, ben = on_floor
+    deal = actions.take_up(walk_in(store_a, alice), user=alice)  # the customer becomes alice's
+    store_a.salespeople_see_all = False
+    store_a.save()
+    ben.refresh_from_db()
+    assert client_for(ben).get(f"/floor/deals/{deal.public_id}/").status_code == 404
+    assert client_for(alice).get(f"/floor/deals/{deal.public_id}/").status_code == 200
