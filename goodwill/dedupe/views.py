@@ -14,8 +14,9 @@ from goodwill.dedupe.check import find_likely_matches
 from goodwill.dedupe.models import DedupeRun, DuplicateCluster, DuplicateMember, Merge
 
 PAGE_SIZE = 25
-PHONE_FIELDS = ("phone_mobile", "phone_home", "phone_work")
-EMAIL_FIELDS = ("email_personal", "email_work")
+# The customer form's fields, and the floor board's single "phone" / "email".
+PHONE_FIELDS = ("phone_mobile", "phone_home", "phone_work", "phone")
+EMAIL_FIELDS = ("email_personal", "email_work", "email")
 
 
 @staff_required

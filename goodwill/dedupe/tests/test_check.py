@@ -114,6 +114,17 @@ def test_form_panel_shows_matches_as_the_user_types(client_for, alice, customer)
     assert client.get("/duplicates/check/", {"first_name": "Zzz"}).text.strip() == ""
 
 
+def test_the_floor_boards_log_an_up_form_warns_of_duplicates_too(client_for, alice, customer):
+    """The board's up form has one phone and one email field: the panel reads those too."""
+    client = client_for(alice)
+    board = client.get("/floor/").text
+    assert 'hx-get="/duplicates/check/"' in board
+    panel = client.get("/duplicates/check/", {"first_name": "Rob", "phone": "512.555.0123"})
+    assert "Robert Kowalski" in panel.text and "same phone" in panel.text
+    panel = client.get("/duplicates/check/", {"email": "BOB.K@example.com"})
+    assert "Robert Kowalski" in panel.text
+
+
 def test_panel_hides_the_link_to_a_colleagues_customer(client_for, store_a, alice, dana, customer):
     from goodwill.conftest import make_staff
 
