@@ -135,12 +135,34 @@ def pace_follow_ups(now=None) -> int:
         customer = follow_up.customer
         if follow_up.channel not in consented_channels(customer):
             follow_up.status, follow_up.note = FollowUp.Status.BLOCKED, "Consent withdrawn."
-            follow_up.save(update_fields=["status", "note"])
+            _paced(follow_up, ["status", "note"], "blocked", follow_up.note, now)
             changed += 1
             continue
         recent = contacts_this_week(customer, now=now)
         if len(recent) >= _cap(customer.dealership_id):
             follow_up.due_at = recent[0] + WEEK
-            follow_up.save(update_fields=["due_at"])
+            _paced(follow_up, ["due_at"], "moved", "Weekly contact cap reached.", now)
             changed += 1
     return changed
+
+
+@transaction.atomic
+def _paced(follow_up: FollowUp, fields: list[str], what: str, reason: str, now) -> None:
+    """The job's change and its event (actor: nobody, the system) in one transaction."""
+    from goodwill.floor.actions import record
+
+    follow_up.save(update_fields=fields)
+    record(
+        follow_up.dealership_id,
+        FloorEvent.Verb.FOLLOW_UP_PACED,
+        actor=None,
+        deal=follow_up.deal,
+        data={
+            "follow_up": str(follow_up.public_id),
+            "what": what,
+            "channel": follow_up.channel,
+            "due_at": follow_up.due_at.isoformat(),
+        },
+        reason=reason,
+        at=now,
+    )

@@ -436,6 +436,7 @@ class FloorEvent(models.Model):
         FAILS_REFERRED = "fails_referred", "Referred out"
         FAILS_LOST = "fails_lost", "Lost"
         CONTACTED = "contacted", "Follow-up contact"
+        FOLLOW_UP_PACED = "follow_up_paced", "Follow-up blocked or moved"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     verb = models.CharField(max_length=24, choices=Verb.choices)

@@ -115,8 +115,19 @@ def test_withdrawn_consent_blocks_a_planned_follow_up(case, fiona, alice):
     set_consent(case.customer, "phone", granted=True, method="phone", acting_user=alice)
     actions.claim(case, specialist=fiona)
     set_consent(case.customer, "phone", granted=False, method="phone", acting_user=alice)
-    cadence.pace_follow_ups(now=timezone.now() + timedelta(days=30))
+    planned = case.follow_ups.count()
+    assert cadence.pace_follow_ups(now=timezone.now() + timedelta(days=30)) == planned
     assert set(case.follow_ups.values_list("status", flat=True)) == {FollowUp.Status.BLOCKED}
+    # The job's change is in the history too: one event per follow-up, by nobody (the system).
+    from goodwill.floor.models import FloorEvent
+
+    paced = FloorEvent.objects.filter(verb=FloorEvent.Verb.FOLLOW_UP_PACED, actor=None)
+    assert paced.count() == planned
+    assert {e.data["what"] for e in paced} == {"blocked"}
+    assert {e.reason for e in paced} == {"Consent withdrawn."}
+    # Run again: nothing is due any more, so nothing changes and no event is added.
+    assert cadence.pace_follow_ups(now=timezone.now() + timedelta(days=30)) == 0
+    assert paced.count() == planned
 
 
 def test_a_no_show_starts_the_be_back_cadence_on_allowed_channels(store_a, alice, customer):
