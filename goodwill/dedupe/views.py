@@ -14,9 +14,10 @@ from goodwill.dedupe.check import find_likely_matches
 from goodwill.dedupe.models import DedupeRun, DuplicateCluster, DuplicateMember, Merge
 
 PAGE_SIZE = 25
-# The customer form's fields, and the floor board's single "phone" / "email".
-PHONE_FIELDS = ("phone_mobile", "phone_home", "phone_work", "phone")
-EMAIL_FIELDS = ("email_personal", "email_work", "email")
+# The customer form's fields, the floor board's single "phone" / "email", and the referral
+# form's "new customer" fields.
+PHONE_FIELDS = ("phone_mobile", "phone_home", "phone_work", "phone", "new_phone")
+EMAIL_FIELDS = ("email_personal", "email_work", "email", "new_email")
 
 
 @staff_required
@@ -25,8 +26,8 @@ def check(request):
     q = request.GET
     matches = find_likely_matches(
         request.dealership,
-        first_name=q.get("first_name", "")[:80],
-        last_name=q.get("last_name", "")[:80],
+        first_name=(q.get("first_name") or q.get("new_first_name", ""))[:80],
+        last_name=(q.get("last_name") or q.get("new_last_name", ""))[:80],
         company_name=q.get("company_name", "")[:150],
         phones=[q.get(name, "")[:40] for name in PHONE_FIELDS],
         emails=[q.get(name, "")[:254] for name in EMAIL_FIELDS],

@@ -125,6 +125,18 @@ def test_the_floor_boards_log_an_up_form_warns_of_duplicates_too(client_for, ali
     assert "Robert Kowalski" in panel.text
 
 
+def test_the_referral_forms_new_customer_fields_warn_of_duplicates_too(client_for, alice, customer):
+    client = client_for(alice)
+    form = client.get("/referrals/new/").text
+    assert 'hx-get="/duplicates/check/"' in form
+    panel = client.get(
+        "/duplicates/check/", {"new_first_name": "Bob", "new_last_name": "Kowalski"}
+    ).text
+    assert "Robert Kowalski" in panel and "nickname (bob / robert)" in panel
+    panel = client.get("/duplicates/check/", {"new_phone": "(512) 555-0123"}).text
+    assert "Robert Kowalski" in panel and "same phone" in panel
+
+
 def test_panel_hides_the_link_to_a_colleagues_customer(client_for, store_a, alice, dana, customer):
     from goodwill.conftest import make_staff
 
