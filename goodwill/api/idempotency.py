@@ -27,24 +27,23 @@ def run_idempotent(request, create, *, schema, status: int = 201) -> Status:
     ).hexdigest()
     user = request.auth
     scope = {"dealership_id": user.dealership_id, "user": user, "key": key}
-    previous = IdempotencyRecord.objects.filter(**scope).first()
-    if previous is None:
-        try:
-            with transaction.atomic():
-                # The key row is written first: a concurrent retry waits on its unique index
-                # and then sees the committed answer instead of creating a second record.
-                record = IdempotencyRecord.objects.create(request_hash=fingerprint, **scope)
-                payload = create()
-                rendered = json.dumps(schema.model_validate(payload), cls=NinjaJSONEncoder)
-                record.status_code, record.response = status, json.loads(rendered)
-                record.save(update_fields=["status_code", "response"])
-                # The first answer is the stored JSON too, so a replay cannot differ from it
-                # (a datetime's sub-millisecond digits, say).
-                return Status(status, record.response)
-        except IntegrityError:
-            previous = IdempotencyRecord.objects.filter(**scope).first()
-            if previous is None:
-                raise
+    try:
+        with transaction.atomic():
+            # The key row is written first: a retry fails on its unique index at once (a
+            # concurrent one after waiting for the first to commit) and replays the answer,
+            # without running the create again. No read before: a new key costs no query.
+            record = IdempotencyRecord.objects.create(request_hash=fingerprint, **scope)
+            payload = create()
+            rendered = json.dumps(schema.model_validate(payload), cls=NinjaJSONEncoder)
+            # The first answer is the stored JSON too, so a replay cannot differ from it (a
+            # datetime's sub-millisecond digits, say).
+            record.status_code, record.response = status, json.loads(rendered)
+            record.save(update_fields=["status_code", "response"])
+            return Status(status, record.response)
+    except IntegrityError:
+        previous = IdempotencyRecord.objects.filter(**scope).first()
+        if previous is None:
+            raise
     if previous.request_hash != fingerprint:
         raise HttpError(
             422,

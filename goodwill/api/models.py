@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from goodwill.dealerships.models import Dealership
 
@@ -42,6 +43,13 @@ class ApiToken(models.Model):
             token_hash=hash_token(token),
         )
         return row, token
+
+    @classmethod
+    def revoke_all(cls, user) -> int:
+        """Kept, not deleted: a revoked token still says whose it was and when it ended."""
+        return cls.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
 
 
 class IdempotencyRecord(models.Model):

@@ -144,3 +144,26 @@ def test_the_api_docs_load_their_assets_locally_not_from_a_cdn(client):
     assert page.status_code == 200
     assert "/static/ninja/swagger-ui-bundle.js" in page.text
     assert "cdn" not in page.text.lower()
+
+
+def test_a_new_customers_contact_points_stay_true_after_an_update(store_a, alice):
+    """The create answers `phones.all()` from the rows it wrote; a later change must not be
+    hidden behind that list."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from goodwill.customers import actions
+
+    customer = actions.create_customer(
+        store_a, acting_user=alice, first_name="Ann", phones={"mobile": "512 555 0101"}
+    )
+    with CaptureQueriesContext(connection) as reads:
+        assert [p.number for p in customer.phones.all()] == ["+15125550101"]
+        assert list(customer.emails.all()) == []
+    assert len(reads) == 0
+    actions.update_customer(
+        customer, acting_user=alice, phones={"mobile": "512 555 0102", "work": "512 555 0103"}
+    )
+    assert [p.number for p in customer.phones.all()] == ["+15125550102", "+15125550103"]
+    customer.refresh_from_db()
+    assert customer.primary_phone == "+15125550102"

@@ -1,4 +1,5 @@
-"""`goodwill token USERNAME`: issue an API token and print it (shown only once)."""
+"""`goodwill token USERNAME`: issue an API token and print it (shown only once);
+`--revoke` ends every token of USERNAME at once."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,8 +13,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--name", default="cli")
+        parser.add_argument(
+            "--revoke", action="store_true", help="Revoke all of USERNAME's tokens instead."
+        )
 
-    def handle(self, *args, username, name, **options):
+    def handle(self, *args, username, name, revoke=False, **options):
+        if revoke:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"No user named “{username}”.")
+            count = ApiToken.revoke_all(user)
+            self.stdout.write(f"Revoked {count} token(s) of {username}.")
+            return
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named “{username}”.")
