@@ -81,15 +81,41 @@ def _save_customer(request, form, customer=None):
         return None
 
 
+def _likely_duplicates(request, form, vehicle_form) -> list:
+    """On submit, unless the user already confirmed a new record: customers that are very
+    probably this person (90 %+). The form comes back with them, and what was typed, so the
+    user opens one or confirms; household members (same phone, other first name) score low
+    and never stop anyone."""
+    if request.POST.get("confirm_new") == "1":
+        return []
+    from goodwill.dedupe.check import matches_for  # dedupe builds on customers, not the reverse
+
+    fields = form.customer_fields
+    matches = matches_for(
+        request.user,
+        first_name=fields.get("first_name", ""),
+        last_name=fields.get("last_name", ""),
+        company_name=fields.get("company_name", ""),
+        phones=list(form.phones.values()),
+        emails=list(form.emails.values()),
+        vin=vehicle_form.data.get("vehicle-vin", ""),
+        street=fields.get("street", ""),
+        postal_code=fields.get("postal_code", ""),
+    )
+    return [m for m in matches if m.likely]
+
+
 @staff_required
 def customer_create(request):
     form = CustomerForm(request.POST or None, dealership=request.dealership)
     vehicle_form = VehicleForm(request.POST or None, prefix="vehicle")
     wants_vehicle = bool(request.POST.get("vehicle-vin") or request.POST.get("vehicle-make"))
+    likely = []
     if (
         request.method == "POST"
         and form.is_valid()
         and (not wants_vehicle or vehicle_form.is_valid())
+        and not (likely := _likely_duplicates(request, form, vehicle_form))
     ):
         from django.db import transaction
 
@@ -128,6 +154,7 @@ def customer_create(request):
             "form": form,
             "vehicle_form": vehicle_form,
             "creating": True,
+            "likely_matches": likely,
             "channels": Consent.Channel.choices,
             "methods": Consent.Method.choices,
         },

@@ -183,7 +183,8 @@ def find_likely_matches(
             continue
         reasons = comparison.reasons(typed, rec)
         if reasons:
-            scored.append((round(comparison.probability * 100), rec.id, reasons))
+            # Capped like the bulk pass: a match is a proposal, never a certainty.
+            scored.append((min(round(comparison.probability * 100), 99), rec.id, reasons))
     scored.sort(key=lambda m: (-m[0], m[1]))
     scored = scored[:limit]
     # Model instances only for what is shown.
@@ -231,3 +232,17 @@ def _candidate_recs(dealership, ids) -> list[Rec]:
 
 
 __all__ = ["Match", "find_likely_matches", "THRESHOLD"]
+
+
+def matches_for(user, **entered) -> list[Match]:
+    """`find_likely_matches` for what `user` is entering, each marked `visible` when the user
+    may open that customer (a colleague's customer is named but not linked)."""
+    matches = find_likely_matches(user.dealership, **entered)
+    visible = set(
+        Customer.objects.visible_to(user)
+        .filter(pk__in=[m.customer.pk for m in matches])
+        .values_list("pk", flat=True)
+    )
+    for m in matches:
+        m.visible = m.customer.pk in visible
+    return matches

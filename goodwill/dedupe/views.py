@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from goodwill.core.access import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.customers.models import Customer
 from goodwill.dedupe import actions
-from goodwill.dedupe.check import find_likely_matches
+from goodwill.dedupe.check import matches_for
 from goodwill.dedupe.models import DedupeRun, DuplicateCluster, DuplicateMember, Merge
 
 PAGE_SIZE = 25
@@ -24,8 +24,8 @@ EMAIL_FIELDS = ("email_personal", "email_work", "email", "new_email")
 def check(request):
     """The match panel, fed by the customer form's fields (htmx, as the user types)."""
     q = request.GET
-    matches = find_likely_matches(
-        request.dealership,
+    matches = matches_for(
+        request.user,
         first_name=(q.get("first_name") or q.get("new_first_name", ""))[:80],
         last_name=(q.get("last_name") or q.get("new_last_name", ""))[:80],
         company_name=q.get("company_name", "")[:150],
@@ -35,13 +35,6 @@ def check(request):
         street=q.get("street", "")[:200],
         postal_code=q.get("postal_code", "")[:12],
     )
-    visible = set(
-        Customer.objects.visible_to(request.user)
-        .filter(pk__in=[m.customer.pk for m in matches])
-        .values_list("pk", flat=True)
-    )
-    for m in matches:
-        m.visible = m.customer.pk in visible
     return render(request, "dedupe/matches.html", {"matches": matches})
 
 

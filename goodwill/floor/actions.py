@@ -131,6 +131,7 @@ def log_up(
     external_id: str = "",
     referral=None,
     at=None,
+    notify: bool = True,
 ) -> Up:
     """Log an arriving customer. `customer` is one found by search; otherwise `new_customer`
     (first_name, last_name, phone, email) is created through the customers app. A be-back
@@ -199,7 +200,7 @@ def log_up(
             raise ValidationError({"referral": ["This referral was already logged."]}) from None
         raise ValidationError({"external_id": ["This lead was already logged as an up."]}) from None
     if referral is not None:
-        referral_links.mark_contacted(referral, acting_user=acting_user, at=at)
+        referral_links.mark_contacted(referral, acting_user=acting_user, at=at, notify=notify)
     record(
         dealership,
         V.UP_LOGGED,

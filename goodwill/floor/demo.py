@@ -206,6 +206,7 @@ def _today(rng, store, sellers, customers, now) -> None:
             source="referral",
             referral=referral,
             at=now - timedelta(minutes=25),
+            notify=False,  # seeding: nobody is emailed
         )
     for n, source in enumerate(("internet", "phone")):
         actions.log_up(

@@ -84,13 +84,20 @@ def relog_message(referral: Referral) -> str:
     )
 
 
-def mark_contacted(referral: Referral, *, acting_user, at) -> None:
+def mark_contacted(referral: Referral, *, acting_user, at, notify: bool = True) -> None:
+    """The referred customer came in: the sender sees "contacted" (and is emailed unless
+    `notify` is off, as in the demo's seeding)."""
     if acting_user is not None and referral.status in (
         Referral.Status.SENT,
         Referral.Status.ACKNOWLEDGED,
     ):
         referral_actions.transition(
-            referral, "contact", acting_user=acting_user, note="Came in: up logged", at=at
+            referral,
+            "contact",
+            acting_user=acting_user,
+            note="Came in: up logged",
+            at=at,
+            notify=notify,
         )
 
 

@@ -12,9 +12,13 @@ from goodwill.dealerships.models import Dealership, User
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_seeds_a_realistic_network_once_and_prints_the_logins():
+def test_the_demo_seeds_a_realistic_network_once_and_prints_the_logins(
+    django_capture_on_commit_callbacks, mailoutbox
+):
     out = io.StringIO()
-    call_command("demo", no_serve=True, stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo", no_serve=True, stdout=out)
+    assert mailoutbox == []  # seeding emails nobody, not even the console
     stores = list(Dealership.objects.all())
     assert len(stores) >= 8
     assert len({tuple(s.makes) for s in stores}) == len(stores)  # different makes

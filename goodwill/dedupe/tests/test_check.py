@@ -114,6 +114,53 @@ def test_form_panel_shows_matches_as_the_user_types(client_for, alice, customer)
     assert client.get("/duplicates/check/", {"first_name": "Zzz"}).text.strip() == ""
 
 
+def test_submitting_a_likely_duplicate_asks_first_and_keeps_what_was_typed(
+    client_for, alice, customer
+):
+    """The user picks the existing customer or confirms a new record: nothing is created
+    until they do, and nothing they typed is lost."""
+    from goodwill.customers.models import Customer
+
+    client = client_for(alice)
+    typed = {
+        "kind": "person",
+        "relationship": "customer",
+        "first_name": "Bob",
+        "last_name": "Kowalski",
+        "phone_mobile": "512.555.0123",
+        "notes": "Wants a Maverick",
+    }
+    asked = client.post("/customers/new/", typed)
+    assert asked.status_code == 200
+    assert Customer.objects.count() == 1
+    page = asked.text
+    assert 'data-testid="confirm-new"' in page and "Add as a new customer" in page
+    assert "Robert Kowalski" in page and "same phone" in page
+    assert f"/customers/{customer.public_id}/" in page
+    assert 'value="Bob"' in page and "Wants a Maverick" in page
+
+    confirmed = client.post("/customers/new/", {**typed, "confirm_new": "1"})
+    assert confirmed.status_code == 302
+    assert Customer.objects.filter(first_name="Bob", notes="Wants a Maverick").count() == 1
+
+
+def test_a_household_member_is_added_without_a_question(client_for, alice, customer):
+    from goodwill.customers.models import Customer
+
+    response = client_for(alice).post(
+        "/customers/new/",
+        {
+            "kind": "person",
+            "relationship": "customer",
+            "first_name": "Maria",
+            "last_name": "Kowalski",
+            "phone_mobile": "(512) 555-0123",
+        },
+    )
+    assert response.status_code == 302
+    assert Customer.objects.filter(first_name="Maria").exists()
+
+
 def test_the_floor_boards_log_an_up_form_warns_of_duplicates_too(client_for, alice, customer):
     """The board's up form has one phone and one email field: the panel reads those too."""
     client = client_for(alice)
