@@ -82,16 +82,13 @@ def _save_customer(request, form, customer=None):
 
 
 def _likely_duplicates(request, form, vehicle_form) -> list:
-    """On submit, unless the user already confirmed a new record: customers that are very
-    probably this person (90 %+). The form comes back with them, and what was typed, so the
-    user opens one or confirms; household members (same phone, other first name) score low
-    and never stop anyone."""
-    if request.POST.get("confirm_new") == "1":
-        return []
-    from goodwill.dedupe.check import matches_for  # dedupe builds on customers, not the reverse
+    """On submit: customers that are very probably this person. The form comes back with them
+    and with what was typed, so the user opens one or confirms a new record."""
+    from goodwill.dedupe.check import likely_duplicates  # dedupe builds on customers
 
     fields = form.customer_fields
-    matches = matches_for(
+    return likely_duplicates(
+        request.POST,
         request.user,
         first_name=fields.get("first_name", ""),
         last_name=fields.get("last_name", ""),
@@ -102,7 +99,6 @@ def _likely_duplicates(request, form, vehicle_form) -> list:
         street=fields.get("street", ""),
         postal_code=fields.get("postal_code", ""),
     )
-    return [m for m in matches if m.likely]
 
 
 @staff_required

@@ -246,3 +246,23 @@ def matches_for(user, **entered) -> list[Match]:
     for m in matches:
         m.visible = m.customer.pk in visible
     return matches
+
+
+def likely_duplicates(data, user, **entered) -> list[Match]:
+    """For a form that is about to create a customer: the customers that are very probably
+    this person (90 %+), unless the user already answered "add as a new customer"
+    (`confirm_new=1` in the submitted `data`). Household members score low and never ask."""
+    if data.get("confirm_new") == "1":
+        return []
+    return [m for m in matches_for(user, **entered) if m.likely]
+
+
+def with_chosen_match(data):
+    """The submitted form with the match the user picked ("this is them": `use_customer`)
+    put in its `customer` field, so the form goes on with the existing customer."""
+    chosen = data.get("use_customer")
+    if not chosen:
+        return data
+    data = data.copy()
+    data["customer"] = chosen
+    return data

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from goodwill.core.access import get_visible_or_404, staff_required
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Consent, Customer
+from goodwill.dedupe.check import likely_duplicates, with_chosen_match
 from goodwill.floor import actions, ics, reports, rotation
 from goodwill.floor.forms import (
     AppointmentForm,
@@ -122,8 +123,10 @@ def board(request):
 @staff_required
 @require_POST
 def log_up(request):
-    form = UpForm(request.POST, user=request.user)
-    if form.is_valid():
+    post = with_chosen_match(request.POST)
+    form = UpForm(post, user=request.user)
+    likely = []
+    if form.is_valid() and not (likely := _likely_duplicates(request, post, form.cleaned_data)):
         data = form.cleaned_data
         try:
             with transaction.atomic():
@@ -157,7 +160,23 @@ def log_up(request):
         else:
             messages.success(request, f"Up logged: {up.customer}.")
             return redirect("floor:board")
-    return render(request, "floor/board.html", board_context(request, form), status=422)
+    context = board_context(request, form) | {"likely_matches": likely}
+    return render(request, "floor/board.html", context, status=200 if likely else 422)
+
+
+def _likely_duplicates(request, post, data) -> list:
+    """A new customer typed on the board who is very probably one already in the store: the
+    board asks (log the up for them, or add as new) before creating anyone."""
+    if data["customer"] or (data["source"] == Up.Source.REFERRAL and data["referral"]):
+        return []
+    return likely_duplicates(
+        post,
+        request.user,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        phones=[data["phone"]],
+        emails=[data["email"]],
+    )
 
 
 @staff_required

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from goodwill.core.access import get_visible_or_404, staff_required
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Consent, Customer
+from goodwill.dedupe.check import likely_duplicates, with_chosen_match
 from goodwill.referrals import actions, ledger
 from goodwill.referrals.forms import (
     RewardDecisionForm,
@@ -80,6 +81,21 @@ def inbox(request):
     return render(request, template, context)
 
 
+def _likely_duplicates(request, post, data) -> list:
+    """A new customer typed on the form who is very probably one already in the store: the
+    form asks (refer the existing customer, or add as new) before creating anyone."""
+    if data["customer"] or not (data["new_first_name"] or data["new_last_name"]):
+        return []
+    return likely_duplicates(
+        post,
+        request.user,
+        first_name=data["new_first_name"],
+        last_name=data["new_last_name"],
+        phones=[data["new_phone"]],
+        emails=[data["new_email"]],
+    )
+
+
 def _create_customer_from_form(request, data) -> Customer:
     return customer_actions.create_customer(
         request.dealership,
@@ -100,9 +116,15 @@ def referral_create(request):
         for name in ("pro", "customer", "interest", "to_department"):
             if request.GET.get(name):
                 initial[name] = request.GET[name]
-    form = SendReferralForm(request.POST or None, user=request.user, initial=initial)
+    post = with_chosen_match(request.POST) if request.method == "POST" else None
+    form = SendReferralForm(post, user=request.user, initial=initial)
     share_consents = {}
-    if request.method == "POST" and form.is_valid():
+    likely = []
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not (likely := _likely_duplicates(request, post, form.cleaned_data))
+    ):
         data = form.cleaned_data
         try:
             with transaction.atomic():
@@ -153,6 +175,7 @@ def referral_create(request):
         {
             "nav": "referrals",
             "form": form,
+            "likely_matches": likely,
             "share_consents": share_consents,
             "wording": actions.SHARE_WORDING.format(
                 store=request.dealership.name,

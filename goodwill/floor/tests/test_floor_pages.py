@@ -186,3 +186,28 @@ def test_a_store_that_hides_colleagues_customers_hides_their_deals(client_for, s
     ben.refresh_from_db()
     assert client_for(ben).get(f"/floor/deals/{deal.public_id}/").status_code == 404
     assert client_for(alice).get(f"/floor/deals/{deal.public_id}/").status_code == 200
+
+
+def test_a_walk_in_who_is_already_a_customer_is_asked_about_before_anyone_is_created(
+    client_for, alice, customer
+):
+    """Bob at the desk is very probably Robert Kowalski: log the up for him, or add a new
+    customer — the salesperson decides, nothing typed is lost."""
+    from goodwill.customers.models import Customer
+
+    client = client_for(alice)
+    typed = {"source": "walk_in", "first_name": "Bob", "last_name": "Kowalski"}
+    typed |= {"phone": "512.555.0123", "interest": "F-150"}
+    asked = client.post("/floor/ups/new/", typed)
+    assert asked.status_code == 200
+    assert not Up.objects.exists() and Customer.objects.count() == 1
+    assert "Log the up for Robert Kowalski" in asked.text and "same phone" in asked.text
+    assert 'value="F-150"' in asked.text
+
+    picked = client.post("/floor/ups/new/", {**typed, "use_customer": customer.public_id})
+    assert picked.status_code == 302
+    assert Up.objects.get().customer == customer and Customer.objects.count() == 1
+
+    confirmed = client.post("/floor/ups/new/", {**typed, "confirm_new": "1"})
+    assert confirmed.status_code == 302
+    assert Customer.objects.filter(first_name="Bob").count() == 1 and Up.objects.count() == 2

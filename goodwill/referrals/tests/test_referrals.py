@@ -372,3 +372,29 @@ def test_a_pro_whose_login_was_deactivated_gets_no_more_referrals(
         _send(customer, alice, carol_pro)
     assert "no longer works at Lone Star Honda" in str(exc.value)
     assert not Referral.objects.exists()
+
+
+def test_a_new_customer_who_is_already_in_the_store_is_asked_about_first(
+    client_for, alice, customer, carol_pro
+):
+    from goodwill.customers.models import Customer
+
+    client = client_for(alice)
+    typed = {
+        "new_first_name": "Bob",
+        "new_last_name": "Kowalski",
+        "new_email": "BOB.K@example.com",
+        "pro": carol_pro.public_id,
+        "interest": "a Honda Ridgeline",
+        "source": "asked",
+        "referrer_kind": "staff",
+        "direction_method": "in_person",
+    }
+    asked = client.post("/referrals/new/", typed)
+    assert asked.status_code == 200
+    assert not Referral.objects.exists() and Customer.objects.count() == 1
+    assert "Refer Robert Kowalski" in asked.text and "a Honda Ridgeline" in asked.text
+
+    picked = client.post("/referrals/new/", {**typed, "use_customer": customer.public_id})
+    assert picked.status_code == 302
+    assert Referral.objects.get().customer == customer and Customer.objects.count() == 1
