@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from goodwill.customers.actions import record_event, set_consent
 from goodwill.customers.models import Consent, Customer
-from goodwill.dealerships.models import Dealership, User
+from goodwill.dealerships.models import Dealership, StaffEvent, User
 from goodwill.network.models import Pro
 from goodwill.referrals.models import Referral, ReferralEvent, ReferralPolicy, Reward, ThankYou
 
@@ -51,23 +51,64 @@ def policy_for(dealership) -> ReferralPolicy:
     )
 
 
-def add_business_hours(start: datetime, hours: float, *, tz=None) -> datetime:
-    """`start` + `hours` of business time (Mon–Fri, 9:00–18:00 in the store's time zone)."""
+def add_business_hours(start: datetime, hours: float, *, policy=None, tz=None) -> datetime:
+    """`start` + `hours` of the store's business time: its open days, from opening to closing
+    (defaults: Monday to Saturday, 9:00 to 19:00) in the store's time zone."""
+    policy = policy or ReferralPolicy()
     tz = tz or ZoneInfo(settings.TIME_ZONE)
+    open_days = set(policy.open_days) & set(range(7))
+    if not open_days or policy.closes_at <= policy.opens_at:
+        raise ValueError("A store needs an open day and a closing time after its opening.")
     t = start.astimezone(tz)
     remaining = timedelta(hours=hours)
-    open_h, close_h = 9, 18
-    while True:
-        day_open = t.replace(hour=open_h, minute=0, second=0, microsecond=0)
-        day_close = t.replace(hour=close_h, minute=0, second=0, microsecond=0)
-        if t.weekday() >= 5 or t >= day_close:
-            t = (day_open + timedelta(days=1)).replace(hour=open_h)
+    while True:  # every open week takes some of `remaining`, so this ends
+        day_open = datetime.combine(t.date(), policy.opens_at, tzinfo=tz)
+        day_close = datetime.combine(t.date(), policy.closes_at, tzinfo=tz)
+        if t.weekday() not in open_days or t >= day_close:
+            t = datetime.combine(t.date() + timedelta(days=1), policy.opens_at, tzinfo=tz)
             continue
         t = max(t, day_open)
         if t + remaining <= day_close:
             return t + remaining
         remaining -= day_close - t
-        t = day_open + timedelta(days=1)
+        t = datetime.combine(t.date() + timedelta(days=1), policy.opens_at, tzinfo=tz)
+
+
+POLICY_FIELDS = ("ack_business_hours", "default_reward", "open_days", "opens_at", "closes_at")
+
+
+@transaction.atomic
+def update_policy(dealership, *, acting_user, **fields) -> ReferralPolicy:
+    """A manager sets the store's referral time limit, business hours and default reward;
+    the change is in the staff history (who, when, old → new). Referrals already sent keep
+    the due time they were given."""
+    if not acting_user.is_manager or acting_user.dealership_id != getattr(
+        dealership, "pk", dealership
+    ):
+        raise PermissionDenied("Only a manager of the store can change its referral settings.")
+    unknown = set(fields) - set(POLICY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown referral policy fields: {sorted(unknown)}")
+    policy, _ = ReferralPolicy.objects.select_for_update().get_or_create(dealership=dealership)
+    changes = {}
+    for name, value in fields.items():
+        if name == "open_days":
+            value = sorted({int(d) for d in value})
+        old = getattr(policy, name)
+        if old != value:
+            changes[name] = [str(old), str(value)]
+            setattr(policy, name, value)
+    if changes:
+        policy.full_clean(exclude=["dealership"])
+        policy.save()
+        StaffEvent.objects.create(
+            dealership_id=policy.dealership_id,
+            user=acting_user,
+            actor=acting_user,
+            verb="referral_policy_changed",
+            changes=changes,
+        )
+    return policy
 
 
 def _event(referral, verb, *, actor, old="", new="", note="", at=None):
@@ -198,8 +239,8 @@ def send_referral(
         referral.shared_email = customer.primary_email
         referral.shared_note = note[:1000]
     if referral.to_dealership_id:
-        hours = policy_for(referral.to_dealership_id).ack_business_hours
-        referral.ack_due_at = add_business_hours(at, hours)
+        policy = policy_for(referral.to_dealership_id)
+        referral.ack_due_at = add_business_hours(at, policy.ack_business_hours, policy=policy)
     referral.save(force_insert=True)
     _event(referral, "sent", actor=acting_user, new=S.SENT, note=note, at=at)
     if pro is not None:

@@ -8,7 +8,7 @@ from django.db.models import Case, Q, When
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import Dealership, User
 from goodwill.network.models import Pro
-from goodwill.referrals.models import Referral
+from goodwill.referrals.models import Referral, ReferralPolicy
 
 SHORTLIST = 300
 
@@ -157,3 +157,30 @@ class ThankYouForm(forms.Form):
     message = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
+
+
+class PolicyForm(forms.ModelForm):
+    """A manager's referral settings: the acknowledgement time limit, the store's business
+    hours it is counted in, and the default reward."""
+
+    open_days = forms.TypedMultipleChoiceField(
+        label="Open on",
+        choices=ReferralPolicy.WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one day the store is open."},
+    )
+
+    class Meta:
+        model = ReferralPolicy
+        fields = ["ack_business_hours", "opens_at", "closes_at", "open_days", "default_reward"]
+        widgets = {
+            "opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+        help_texts = {
+            "ack_business_hours": "A received referral nobody acknowledged by then reminds the "
+            "pro and the managers.",
+            "default_reward": "Proposed for approval when a referral is won and no amount "
+            "was typed (0: none).",
+        }

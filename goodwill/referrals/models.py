@@ -6,9 +6,12 @@ stores"): both ids are on the row, and the receiving store reads only the snapsh
 was shared, never the sender's Customer row."""
 
 import uuid
+from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -234,12 +237,43 @@ class ReferralEvent(models.Model):
         return self.LABELS.get(self.verb, self.verb.replace("_", " ").capitalize())
 
 
+def showroom_days() -> list[int]:
+    """Monday to Saturday: Saturday is a dealership's busiest day."""
+    return [0, 1, 2, 3, 4, 5]
+
+
 class ReferralPolicy(models.Model):
-    """A store's referral settings (defaults apply when a store has no row)."""
+    """A store's referral settings (defaults apply when a store has no row): how many business
+    hours a received referral may wait for its acknowledgement, and what business hours are."""
+
+    WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 
     dealership = models.OneToOneField(Dealership, on_delete=models.PROTECT, related_name="+")
-    ack_business_hours = models.PositiveSmallIntegerField(default=4)
+    ack_business_hours = models.PositiveSmallIntegerField(
+        "Acknowledge within (business hours)",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+    )
     default_reward = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
+    open_days = models.JSONField("Open on", default=showroom_days)
+    opens_at = models.TimeField("Opens at", default=time(9))
+    closes_at = models.TimeField("Closes at", default=time(19))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="referrals_policy_closes_after_opening",
+                violation_error_message="The store must close after it opens.",
+            )
+        ]
+
+    def clean(self):
+        days = self.open_days
+        if not days or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
+            raise ValidationError({"open_days": ["Pick at least one day the store is open."]})
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": ["The store must close after it opens."]})
 
 
 class ThankYou(models.Model):

@@ -14,6 +14,7 @@ from goodwill.customers.models import Consent, Customer
 from goodwill.dedupe.check import likely_duplicates, with_chosen_match
 from goodwill.referrals import actions, ledger
 from goodwill.referrals.forms import (
+    PolicyForm,
     RewardDecisionForm,
     SendReferralForm,
     ThankYouForm,
@@ -358,3 +359,35 @@ def partners(request):
         "referrals/partners.html",
         {"nav": "referrals", "rows": rows, "became": became},
     )
+
+
+@staff_required
+def policy(request):
+    """A manager's referral settings; everyone else reads them (the time limit they work to)."""
+    store = request.dealership
+    current = actions.policy_for(store)
+    form = PolicyForm(request.POST or None, instance=current)
+    if request.method == "POST":
+        if not request.user.is_manager:
+            raise PermissionDenied("Only a manager can change the referral settings.")
+        if form.is_valid():
+            try:
+                actions.update_policy(
+                    store,
+                    acting_user=request.user,
+                    **{name: form.cleaned_data[name] for name in actions.POLICY_FIELDS},
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Referral settings saved.")
+                return redirect("referrals:policy")
+    open_days = ", ".join(label for day, label in current.WEEKDAYS if day in current.open_days)
+    context = {
+        "nav": "referrals",
+        "sub": "policy",
+        "form": form,
+        "policy": current,
+        "open_days": open_days,
+    }
+    return render(request, "referrals/policy.html", context)

@@ -1,7 +1,7 @@
 """Sending, seeing and working referrals: consent decides what is shared, only the two
 stores see a referral, every step is an event, and both sides learn from it."""
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -256,6 +256,10 @@ def test_unacknowledged_referrals_remind_the_pro_and_managers_after_four_busines
 
     boss = make_staff(store_c, "hank", "sales_mgr", email="hank@lonestarhonda.example")
     type(carol).objects.filter(pk=carol.pk).update(email="carol@lonestarhonda.example")
+    # This store is closed on weekends and opens 9 to 6.
+    actions.update_policy(
+        store_c, acting_user=boss, open_days=[0, 1, 2, 3, 4], opens_at=time(9), closes_at=time(18)
+    )
     friday_4pm = datetime(2026, 11, 20, 16, 0, tzinfo=CT)
     referral = _send(customer, alice, carol_pro, at=friday_4pm)
     # 2 hours on Friday, the weekend is not business time, 2 hours on Monday.
