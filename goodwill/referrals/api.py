@@ -2,7 +2,7 @@
 actions. The receiving store gets only the shared snapshot; `customer_id` is the sender's
 own id and is given to the sender only."""
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -284,3 +284,43 @@ def list_rewards(request):
         }
         for w in qs[:500]
     ]
+
+
+class PolicyOut(Schema):
+    ack_business_hours: int = Field(description="Business hours a received referral may wait")
+    opens_at: time
+    closes_at: time
+    open_days: list[int] = Field(description="0 = Monday … 6 = Sunday")
+    default_reward: Decimal
+
+
+class PolicyPatch(Schema):
+    ack_business_hours: int | None = Field(None, ge=1, le=72)
+    opens_at: time | None = None
+    closes_at: time | None = None
+    open_days: list[int] | None = Field(None, min_length=1)
+    default_reward: Decimal | None = Field(None, ge=0)
+
+
+def _policy_out(policy) -> dict:
+    return {name: getattr(policy, name) for name in actions.POLICY_FIELDS}
+
+
+@router.get("/referral-settings", response=PolicyOut, summary="The store's referral settings")
+def get_policy(request):
+    return _policy_out(actions.policy_for(request.user.dealership_id))
+
+
+@router.patch(
+    "/referral-settings",
+    response={200: PolicyOut, 403: Error, 422: Error},
+    summary="Change the time limit, business hours or default reward (managers)",
+)
+def update_policy(request, payload: PolicyPatch):
+    try:
+        policy = actions.update_policy(
+            request.user.dealership, acting_user=request.user, **payload.dict(exclude_unset=True)
+        )
+    except PermissionDenied as exc:
+        return Status(403, {"detail": str(exc)})
+    return _policy_out(policy)

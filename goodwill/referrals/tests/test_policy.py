@@ -109,3 +109,21 @@ def test_the_due_time_is_always_inside_business_hours_and_counts_them_exactly(
         counted += min(step, due - t) if opened else timedelta(0)
         t += step
     assert abs(counted - timedelta(hours=hours)) <= step
+
+
+@pytest.mark.django_db
+def test_the_settings_in_the_api(store_c, carol):
+    from goodwill.api.testing import ApiClient
+
+    boss = make_staff(store_c, "hank", "sales_mgr")
+    api = ApiClient(boss)
+    assert api.get("/referral-settings").json()["open_days"] == [0, 1, 2, 3, 4, 5]
+    changed = api.patch("/referral-settings", {"ack_business_hours": 2, "closes_at": "20:00"})
+    assert changed.status_code == 200
+    assert changed.json()["ack_business_hours"] == 2 and changed.json()["closes_at"] == "20:00:00"
+    bad = api.patch("/referral-settings", {"opens_at": "21:00"})
+    assert bad.status_code == 422 and "close after it opens" in str(bad.json())
+    assert (
+        ApiClient(carol).patch("/referral-settings", {"ack_business_hours": 9}).status_code == 403
+    )
+    assert ReferralPolicy.objects.get(dealership=store_c).ack_business_hours == 2
