@@ -18,16 +18,15 @@ def insert_with_children(parent: Model, children: list[Model]) -> None:
     unsaved) together. Sets the primary keys and marks every instance as saved."""
     using = router.db_for_write(type(parent), instance=parent)
     connection = connections[using]
+    links = [_link_to(child, parent) for child in children]
     if connection.vendor != "postgresql" or not children:
         parent.save(force_insert=True, using=using)
         for child in children:
-            setattr(child, _link_to(child, parent).name, parent)  # picks up the new pk
-            child.save(force_insert=True, using=using)
+            child.save(force_insert=True, using=using)  # takes the parent's new pk
         return
     quote = connection.ops.quote_name
     statements, params = [], []
-    for n, obj in enumerate([parent, *children]):
-        link = None if obj is parent else _link_to(obj, parent)
+    for n, (obj, link) in enumerate([(parent, None), *zip(children, links, strict=True)]):
         fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
         values = []
         for field in fields:
@@ -48,8 +47,8 @@ def insert_with_children(parent: Model, children: list[Model]) -> None:
     for obj, pk in zip([parent, *children], row, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, using
-    for child in children:
-        setattr(child, _link_to(child, parent).name, parent)
+    for child, link in zip(children, links, strict=True):
+        setattr(child, link.attname, parent.pk)
 
 
 def _link_to(child: Model, parent: Model):

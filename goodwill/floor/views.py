@@ -310,21 +310,32 @@ def _working_deal(request, deal_id) -> Deal:
     return deal
 
 
+def _deal_step(request, deal, form, form_name, change, done):
+    """One of the deal page's forms: if valid, the action, a message and back to the deal;
+    otherwise the page again with this form's errors and what was typed."""
+    if form.is_valid():
+        try:
+            change(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, done(form.cleaned_data) if callable(done) else done)
+            return redirect("floor:deal", deal_id=deal.public_id)
+    context = _deal_context(request, deal, **{form_name: form})
+    return render(request, "floor/deal.html", context, status=422)
+
+
 @staff_required
 @require_POST
 def deal_turn_over(request, deal_id):
     deal = _working_deal(request, deal_id)
-    form = TurnOverForm(request.POST, dealership=deal.dealership, auto_id="to_%s")
-    if form.is_valid():
-        try:
-            actions.turn_over(deal, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"T.O. to {form.cleaned_data['to_user'].display_name}.")
-            return redirect("floor:deal", deal_id=deal.public_id)
-    return render(
-        request, "floor/deal.html", _deal_context(request, deal, to_form=form), status=422
+    return _deal_step(
+        request,
+        deal,
+        TurnOverForm(request.POST, dealership=deal.dealership, auto_id="to_%s"),
+        "to_form",
+        lambda data: actions.turn_over(deal, acting_user=request.user, **data),
+        lambda data: f"T.O. to {data['to_user'].display_name}.",
     )
 
 
@@ -333,55 +344,45 @@ def deal_turn_over(request, deal_id):
 def deal_sold(request, deal_id):
     deal = _working_deal(request, deal_id)
     rules = actions.floor_settings(deal.dealership)
-    form = SoldForm(request.POST, tracks_gross=rules.tracks_gross, auto_id="sold_%s")
-    if form.is_valid():
-        try:
-            actions.mark_sold(deal, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Sold. Credit is shared as the ledger below shows.")
-            return redirect("floor:deal", deal_id=deal.public_id)
-    context = _deal_context(request, deal, sold_form=form)
-    return render(request, "floor/deal.html", context, status=422)
+    return _deal_step(
+        request,
+        deal,
+        SoldForm(request.POST, tracks_gross=rules.tracks_gross, auto_id="sold_%s"),
+        "sold_form",
+        lambda data: actions.mark_sold(deal, acting_user=request.user, **data),
+        "Sold. Credit is shared as the ledger below shows.",
+    )
 
 
 @staff_required
 @require_POST
 def deal_not_sold(request, deal_id):
     deal = _working_deal(request, deal_id)
-    form = NotSoldForm(
-        request.POST, reasons=actions.floor_settings(deal.dealership).reasons(), auto_id="ns_%s"
+    reasons = actions.floor_settings(deal.dealership).reasons()
+    return _deal_step(
+        request,
+        deal,
+        NotSoldForm(request.POST, reasons=reasons, auto_id="ns_%s"),
+        "not_sold_form",
+        lambda data: actions.mark_not_sold(deal, acting_user=request.user, **data),
+        "Not sold: the deal went to the Fails Department.",
     )
-    if form.is_valid():
-        try:
-            actions.mark_not_sold(deal, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Not sold: the deal went to the Fails Department.")
-            return redirect("floor:deal", deal_id=deal.public_id)
-    context = _deal_context(request, deal, not_sold_form=form)
-    return render(request, "floor/deal.html", context, status=422)
 
 
 @staff_required
 @require_POST
 def deal_appointment(request, deal_id):
     deal = _working_deal(request, deal_id)
-    form = AppointmentForm(request.POST, dealership=deal.dealership, auto_id="appt_%s")
-    if form.is_valid():
-        try:
-            actions.set_appointment(
-                deal.customer, acting_user=request.user, deal=deal, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Appointment set. Send the customer the invite.")
-            return redirect("floor:deal", deal_id=deal.public_id)
-    context = _deal_context(request, deal, appointment_form=form)
-    return render(request, "floor/deal.html", context, status=422)
+    return _deal_step(
+        request,
+        deal,
+        AppointmentForm(request.POST, dealership=deal.dealership, auto_id="appt_%s"),
+        "appointment_form",
+        lambda data: actions.set_appointment(
+            deal.customer, acting_user=request.user, deal=deal, **data
+        ),
+        "Appointment set. Send the customer the invite.",
+    )
 
 
 # --- appointments ---------------------------------------------------------------------------
