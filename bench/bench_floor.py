@@ -22,6 +22,8 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
+from goodwill.floor.models import ClockIn
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
 
 import django  # noqa: E402
@@ -245,8 +247,6 @@ def live_day(store, seed: int):
     """Today, through the real actions: the part of the board that changes."""
     rng = random.Random(seed + 1)
     with transaction.atomic():
-        from goodwill.floor.models import ClockIn
-
         ClockIn.objects.filter(dealership=store, clocked_out_at__isnull=True).update(
             clocked_out_at=timezone.now()
         )

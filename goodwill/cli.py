@@ -7,11 +7,11 @@ stock command (`goodwill migrate`, `goodwill createsuperuser`) go through here.
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(["goodwill", *sys.argv[1:]])
 
 

@@ -5,7 +5,10 @@ store B = Hill Country Toyota: bob (salesperson) — the outsider of every tenan
 store C = Lone Star Honda: carol (the pro at a partner store)
 """
 
+import os
+
 import pytest
+from playwright.sync_api import sync_playwright
 
 from goodwill.customers import actions as customer_actions
 from goodwill.dealerships import actions as store_actions
@@ -78,6 +81,8 @@ def make_customer(store, actor, **fields):
     emails = fields.pop("emails", {})
     fields.setdefault("first_name", "Robert")
     fields.setdefault("last_name", "Kowalski")
+    # Personas share the default phone; the duplicate rule has tests of its own.
+    fields.setdefault("confirm_new", True)
     return customer_actions.create_customer(
         store, acting_user=actor, phones=phones, emails=emails, **fields
     )
@@ -117,7 +122,6 @@ ARTIFACTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "test
 def browser():
     """Debian's chromium driven by Playwright (never a downloaded browser). Required in CI
     (GOODWILL_REQUIRE_BROWSER=1); skipped with a message elsewhere when chromium is absent."""
-    import os
 
     if not os.path.exists(CHROMIUM):
         if os.environ.get("GOODWILL_REQUIRE_BROWSER") == "1":
@@ -126,7 +130,6 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the ORM calls that fixtures
     # make around it are still plain synchronous code.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(

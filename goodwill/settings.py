@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "goodwill.floor",
     "goodwill.fails",
     "goodwill.api",
+    "goodwill.devdata",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "goodwill.core.navigation.nav",
             ],
             "builtins": ["goodwill.core.templatetags.goodwill"],
         },

@@ -8,6 +8,7 @@ from functools import cache
 import jsonschema
 from django.test import Client
 
+from goodwill.api.api import api
 from goodwill.api.models import ApiToken
 
 
@@ -38,8 +39,6 @@ class ApiClient:
 
 @cache
 def openapi() -> dict:
-    from goodwill.api.api import api
-
     return api.get_openapi_schema()
 
 

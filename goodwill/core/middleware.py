@@ -1,31 +1,47 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.utils.functional import SimpleLazyObject
+from django.core.exceptions import PermissionDenied
+
+from goodwill.core.tenancy import NO_STORE_MESSAGE
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
 
 
 class DealershipMiddleware:
-    """Sets `request.dealership`: the store of the signed-in staff member (or None).
+    """Sets `request.dealership`: the store of the signed-in staff member, or None.
 
-    Loaded lazily so requests that never look at it (static files, the API with its own
-    token auth) pay no query."""
+    Resolved eagerly for signed-in page requests (one query, joined to the user where the
+    session loads it), so `request.dealership is None` is a real test. The API sets it from
+    the token instead, and anonymous requests pay nothing. A signed-in login without a store
+    (what `createsuperuser` makes) gets the 403 page on every page that is not marked
+    `store_free`, never a 500 further down."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.dealership = SimpleLazyObject(lambda: _dealership_of(request.user))
+        request.dealership = None
+        if not _is_api(request):
+            user = request.user
+            if user.is_authenticated and user.dealership_id:
+                request.dealership = user.dealership
         return self.get_response(request)
 
-
-def _dealership_of(user):
-    if user.is_authenticated and user.dealership_id:
-        return user.dealership
-    return None
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if _is_api(request) or request.dealership is not None:
+            return None
+        if not request.user.is_authenticated or getattr(view_func, "store_free", False):
+            return None
+        if getattr(view_func, "login_required", True) is False:
+            return None  # public pages (login, password reset, survey links …)
+        raise PermissionDenied(NO_STORE_MESSAGE)
 
 
 class PagesLoginRequiredMiddleware(LoginRequiredMiddleware):
     """Every page needs a login; the API authenticates with its own tokens."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.path.startswith("/api/"):
+        if _is_api(request):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

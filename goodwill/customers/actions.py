@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.core.insert import insert_with_children
-from goodwill.customers.contact import normalise_email, normalise_phone
+from goodwill.customers import duplicates as duplicate_rule
 from goodwill.customers.models import (
     Assignment,
     Consent,
@@ -16,6 +17,7 @@ from goodwill.customers.models import (
     CustomerPhone,
     Vehicle,
 )
+from goodwill.customers.vin import VinError, decode_vin
 
 CUSTOMER_FIELDS = (
     "kind",
@@ -168,9 +170,17 @@ def create_customer(
     salesperson=None,
     service_advisor=None,
     reason: str = "",
+    duplicates: str = duplicate_rule.SAME_CONTACT,
+    confirm_new: bool = False,
+    vehicle_vin: str = "",
     **fields,
 ) -> Customer:
     """Create a customer of `dealership` with contact points and first assignment.
+
+    The duplicate rule runs first (`customers.duplicates`): unless `confirm_new`, a customer
+    the store already has (same phone, email or VIN by default; `duplicates=LIKELY` for the
+    pages' 90 %+ rule) raises `LikelyDuplicate` and nothing is written. `vehicle_vin` is the
+    VIN of a vehicle the caller adds next, checked with the rest.
 
     This is the API's hot path: validation runs in Python and the rows (customer, phones,
     emails, the history event) go in with one statement on PostgreSQL."""
@@ -180,6 +190,20 @@ def create_customer(
     phones, emails = _normalised_contact_points(phones, emails, dealership.phone_region)
     phones = {label: number for label, number in phones.items() if number}
     emails = {label: address for label, address in emails.items() if address}
+    if not confirm_new:
+        duplicate_rule.check_new_customer(
+            dealership,
+            acting_user=acting_user,
+            rule=duplicates,
+            first_name=fields.get("first_name", ""),
+            last_name=fields.get("last_name", ""),
+            company_name=fields.get("company_name", ""),
+            phones=list(phones.values()),
+            emails=list(emails.values()),
+            vin=vehicle_vin,
+            street=fields.get("street", ""),
+            postal_code=fields.get("postal_code", ""),
+        )
     customer = Customer(
         dealership=dealership,
         created_by=acting_user,
@@ -274,8 +298,6 @@ def update_customer(
 
 
 def _apply_vin(vehicle: Vehicle, *, allow_unvalidated: bool) -> None:
-    from goodwill.customers.vin import VinError, decode_vin
-
     if not vehicle.vin:
         vehicle.vin_validated = False
         return
@@ -467,3 +489,18 @@ def assign(
         reason=reason,
     )
     return assignment
+
+
+def hand_over_customers(*, user, acting_user, reassign_to, reason: str, **_signal) -> int:
+    """A leaving staff member's customers go to `reassign_to` (or become unassigned, visible
+    to the whole store). Connected to `dealerships.signals.staff_deactivating`."""
+    moved = 0
+    held = Customer.objects.for_dealership(user.dealership_id)
+    for role, field in (
+        (Assignment.Role.SALES, "salesperson"),
+        (Assignment.Role.SERVICE, "service_advisor"),
+    ):
+        for customer in held.filter(**{field: user}):
+            assign(customer, role, reassign_to, acting_user=acting_user, reason=reason)
+            moved += 1
+    return moved

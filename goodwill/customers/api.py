@@ -5,11 +5,14 @@ from typing import Literal
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
+from goodwill.api.schemas import Error, Page, StaffRef, staff_ref
 from goodwill.customers import actions
+from goodwill.customers.duplicates import LikelyDuplicate
 from goodwill.customers.models import Consent, Customer, CustomerEvent, Vehicle
+from goodwill.customers.search import filter_customers
 
 router = Router(tags=["customers"])
 
@@ -39,11 +42,6 @@ class EmailOut(Schema):
     address: str
 
 
-class StaffRef(Schema):
-    id: UUID
-    name: str
-
-
 class CustomerIn(Schema):
     kind: Kind = "person"
     first_name: str = Field("", max_length=80)
@@ -57,6 +55,24 @@ class CustomerIn(Schema):
     notes: str = Field("", max_length=5000)
     phones: list[PhoneIn] = Field(default_factory=list, max_length=3)
     emails: list[EmailIn] = Field(default_factory=list, max_length=2)
+    confirm_new: bool = Field(
+        False,
+        description="Create even though the store has a customer with the same phone, email "
+        "or VIN (after a 409). Fuzzy name matching is at /duplicates/match-check.",
+    )
+
+
+class DuplicateMatchOut(Schema):
+    id: UUID | None = Field(description="Null when the caller may not open that customer")
+    display_name: str
+    score: int = Field(description="Match probability in per cent")
+    reasons: list[str]
+    same: list[str] = Field(description="Identical contact points: phone, email, vin")
+
+
+class DuplicateOut(Schema):
+    detail: str
+    matches: list[DuplicateMatchOut]
 
 
 class CustomerPatch(Schema):
@@ -95,11 +111,8 @@ class CustomerOut(Schema):
     updated_at: datetime
 
 
-class CustomerPage(Schema):
-    items: list[CustomerOut]
-    limit: int
-    offset: int
-    has_more: bool
+class CustomerPage(Page[CustomerOut]):
+    pass
 
 
 class VehicleIn(Schema):
@@ -168,14 +181,6 @@ class EventOut(Schema):
     reason: str
 
 
-class Error(Schema):
-    detail: str | list[dict]
-
-
-def _staff(user) -> dict | None:
-    return {"id": user.public_id, "name": user.display_name} if user else None
-
-
 def customer_out(c: Customer) -> dict:
     return {
         "id": c.public_id,
@@ -183,8 +188,8 @@ def customer_out(c: Customer) -> dict:
         "display_name": c.display_name,
         "phones": [{"label": p.label, "number": p.number} for p in c.phones.all()],
         "emails": [{"label": e.label, "address": e.address} for e in c.emails.all()],
-        "salesperson": _staff(c.salesperson),
-        "service_advisor": _staff(c.service_advisor),
+        "salesperson": staff_ref(c.salesperson),
+        "service_advisor": staff_ref(c.service_advisor),
         "created_at": c.created_at,
         "updated_at": c.updated_at,
     }
@@ -226,7 +231,7 @@ def list_customers(
 ):
     qs = _visible(request).prefetch_related("phones", "emails")
     if q:
-        qs = qs.search(q, dealership=request.dealership)
+        qs = filter_customers(qs, q, dealership=request.dealership)
     rows = list(qs[offset : offset + limit + 1])
     return {
         "items": [customer_out(c) for c in rows[:limit]],
@@ -236,20 +241,45 @@ def list_customers(
     }
 
 
-@router.post("/customers", response={201: CustomerOut, 422: Error})
+@router.post("/customers", response={201: CustomerOut, 409: DuplicateOut, 422: Error})
 def create_customer(request, payload: CustomerIn):
+    """Creates a customer unless the store already has one with the same phone, email or
+    VIN: then 409 with the matches and why, and nothing is written. Send the same body with
+    `"confirm_new": true` (and a new Idempotency-Key) to create anyway."""
+
     def create():
-        fields = payload.dict(exclude={"phones", "emails"})
+        fields = payload.dict(exclude={"phones", "emails", "confirm_new"})
         customer = actions.create_customer(
             request.dealership,
             acting_user=request.user,
             phones=_contact_points(payload, "phones"),
             emails=_contact_points(payload, "emails"),
+            confirm_new=payload.confirm_new,
             **fields,
         )
         return customer_out(customer)
 
-    return run_idempotent(request, create, schema=CustomerOut)
+    try:
+        return run_idempotent(request, create, schema=CustomerOut)
+    except LikelyDuplicate as exc:
+        return Status(409, _duplicate_out(exc))
+
+
+def _duplicate_out(exc: LikelyDuplicate) -> dict:
+    return {
+        "detail": "The store already has a customer with this phone, email or VIN. "
+        'Use that customer, or send "confirm_new": true to create a new one.',
+        "matches": [
+            {
+                "id": m.customer.public_id if m.visible else None,
+                "display_name": m.customer.display_name,
+                "score": m.score,
+                "reasons": m.reasons,
+                "same": sorted(m.same),
+            }
+            for m in exc.matches
+        ],
+    }
 
 
 @router.get("/customers/{uuid:customer_id}", response=CustomerOut)

@@ -1,8 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from goodwill.customers.contact import normalise_email, normalise_phone
+from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.customers.models import Assignment, Consent, Customer, CustomerPhone, Vehicle
+from goodwill.dealerships.models import User
 
 PHONE_LABELS = [label for label, _ in CustomerPhone.Label.choices]
 EMAIL_LABELS = ["personal", "work"]
@@ -144,8 +145,6 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, dealership, **kwargs):
         super().__init__(*args, **kwargs)
-        from goodwill.dealerships.models import User
-
         self.fields["user"].queryset = User.objects.filter(
             dealership=dealership, is_active=True
         ).order_by("first_name", "last_name")

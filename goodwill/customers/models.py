@@ -7,14 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from goodwill.core.tenancy import TenantQuerySet
 from goodwill.dealerships.models import Dealership
-
-
-class TenantQuerySet(models.QuerySet):
-    """Every tenant-owned queryset starts here: the one place rows are scoped to a store."""
-
-    def for_dealership(self, dealership):
-        return self.filter(dealership=dealership)
 
 
 class CustomerQuerySet(TenantQuerySet):
@@ -28,11 +22,29 @@ class CustomerQuerySet(TenantQuerySet):
             qs = qs.filter(Q(salesperson=user) | Q(salesperson__isnull=True))
         return qs
 
-    def search(self, query: str, *, dealership):
-        """Find by any part of the name, a phone in any common format, an email or a VIN."""
-        from goodwill.customers.search import filter_customers
+    def with_contact(self, dealership, *, phone: str = "", email: str = ""):
+        """The store's customer with this E.164 phone, else this email, or None: how a lead
+        or a referral finds the person it is about instead of creating them twice."""
+        store = self.filter(dealership=dealership)
+        if phone:
+            hit = store.filter(phones__number=phone).order_by("pk").first()
+            if hit:
+                return hit
+        if email:
+            return store.filter(emails__address_lower=email.lower()).order_by("pk").first()
+        return None
 
-        return filter_customers(self, query, dealership=dealership)
+
+class OfCustomerQuerySet(TenantQuerySet):
+    """Rows about one customer (deals, fails cases, …): visible when the customer is."""
+
+    def visible_to(self, user):
+        if not user.is_authenticated or user.dealership_id is None:
+            return self.none()
+        rows = self.filter(dealership_id=user.dealership_id)
+        if user.sees_all_customers:
+            return rows  # no semi-join over the store's customers for most users
+        return rows.filter(customer__in=Customer.objects.visible_to(user))
 
 
 class Customer(models.Model):

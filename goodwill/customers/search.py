@@ -10,7 +10,8 @@ import re
 
 from django.db.models import Q
 
-from goodwill.customers.contact import try_normalise_phone
+from goodwill.core.contact import try_normalise_phone
+from goodwill.customers.models import CustomerEmail, CustomerPhone, Vehicle
 
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 PARTIAL_VIN_RE = re.compile(r"^(?=.*\d)[A-HJ-NPR-Z0-9]{6,8}$")
@@ -18,8 +19,6 @@ PHONE_CHARS_RE = re.compile(r"^[\d\s()+.\-–/x]+$", re.IGNORECASE)
 
 
 def filter_customers(qs, query: str, *, dealership):
-    from goodwill.customers.models import CustomerEmail, CustomerPhone, Vehicle
-
     query = (query or "").strip()[:200]
     if not query:
         return qs

@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from goodwill.core.access import get_visible_or_404, staff_required
-from goodwill.customers import actions
+from goodwill.core.tenancy import get_visible_or_404, staff_required
+from goodwill.customers import actions, duplicates
 from goodwill.customers.forms import AssignForm, ConsentForm, CustomerForm, VehicleForm
 from goodwill.customers.models import Consent, Customer, Vehicle
+from goodwill.customers.search import filter_customers
 
 PAGE_SIZE = 50
 
@@ -33,7 +35,7 @@ def customer_list(request):
     mine = request.GET.get("mine") == "1"
     qs = Customer.objects.visible_to(request.user).select_related("salesperson")
     if query:
-        qs = qs.search(query, dealership=request.dealership)
+        qs = filter_customers(qs, query, dealership=request.dealership)
     if mine:
         qs = qs.filter(salesperson=request.user)
     try:
@@ -56,8 +58,9 @@ def customer_list(request):
     return render(request, template, context)
 
 
-def _save_customer(request, form, customer=None):
-    """Run the action for a valid form; map action errors back onto the form's fields."""
+def _save_customer(request, form, customer=None, *, vehicle_vin: str = ""):
+    """Run the action for a valid form; map action errors back onto the form's fields. A
+    likely duplicate (the pages' 90 %+ rule) propagates: the caller shows the matches."""
     try:
         if customer is None:
             return actions.create_customer(
@@ -66,6 +69,9 @@ def _save_customer(request, form, customer=None):
                 phones=form.phones,
                 emails=form.emails,
                 salesperson=request.user if request.user.role in request.user.SALES_ROLES else None,
+                duplicates=duplicates.LIKELY,
+                confirm_new=duplicates.confirmed_new(request.POST),
+                vehicle_vin=vehicle_vin,
                 **form.customer_fields,
             )
         actions.update_customer(
@@ -76,29 +82,11 @@ def _save_customer(request, form, customer=None):
             **form.customer_fields,
         )
         return customer
+    except duplicates.LikelyDuplicate:
+        raise
     except ValidationError as exc:
         form.add_error(None, exc)
         return None
-
-
-def _likely_duplicates(request, form, vehicle_form) -> list:
-    """On submit: customers that are very probably this person. The form comes back with them
-    and with what was typed, so the user opens one or confirms a new record."""
-    from goodwill.dedupe.check import likely_duplicates  # dedupe builds on customers
-
-    fields = form.customer_fields
-    return likely_duplicates(
-        request.POST,
-        request.user,
-        first_name=fields.get("first_name", ""),
-        last_name=fields.get("last_name", ""),
-        company_name=fields.get("company_name", ""),
-        phones=list(form.phones.values()),
-        emails=list(form.emails.values()),
-        vin=vehicle_form.data.get("vehicle-vin", ""),
-        street=fields.get("street", ""),
-        postal_code=fields.get("postal_code", ""),
-    )
 
 
 @staff_required
@@ -111,13 +99,12 @@ def customer_create(request):
         request.method == "POST"
         and form.is_valid()
         and (not wants_vehicle or vehicle_form.is_valid())
-        and not (likely := _likely_duplicates(request, form, vehicle_form))
     ):
-        from django.db import transaction
-
         try:
             with transaction.atomic():
-                customer = _save_customer(request, form)
+                customer = _save_customer(
+                    request, form, vehicle_vin=vehicle_form.data.get("vehicle-vin", "")
+                )
                 if customer is None:
                     raise ValidationError("customer form")
                 if wants_vehicle:
@@ -136,6 +123,8 @@ def customer_create(request):
                             method=request.POST.get("consent_method") or Consent.Method.IN_PERSON,
                             acting_user=request.user,
                         )
+        except duplicates.LikelyDuplicate as exc:
+            likely = exc.matches
         except ValidationError as exc:
             if getattr(exc, "error_dict", None) and "vin" in exc.error_dict:
                 vehicle_form.add_error(None, exc)

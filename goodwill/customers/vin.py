@@ -329,7 +329,8 @@ def normalise_vin(raw: str) -> str:
 
 def check_digit(vin: str) -> str:
     """The SAE J853 / 49 CFR 565 check digit ('0'-'9' or 'X') of a 17-character VIN."""
-    from vin import VIN  # imported late: importing ``vin`` opens its database
+    # Imported late on purpose: importing ``vin`` opens its SQLite database of makes.
+    from vin import VIN  # noqa: PLC0415
 
     return VIN.calculate_check_digit(vin)
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from goodwill.dealerships import signals
 from goodwill.dealerships.models import Dealership, StaffEvent, User
 
 
@@ -90,10 +91,8 @@ def change_role(user: User, role: str, *, acting_user, reason: str = "") -> None
 @transaction.atomic
 def deactivate_staff(user: User, *, acting_user, reassign_to: User | None, reason: str = "") -> int:
     """Switch off a login and hand every customer they held to `reassign_to` (or leave them
-    unassigned, visible to the whole store). Returns how many customers moved."""
-    from goodwill.customers.actions import assign
-    from goodwill.customers.models import Assignment, Customer
-
+    unassigned, visible to the whole store). Returns how many customers moved: the apps that
+    hold records of a staff member hand them over in `staff_deactivating` receivers."""
     _require_admin(acting_user, user.dealership)
     if user == acting_user:
         raise ValidationError({"user": ["You cannot deactivate yourself."]})
@@ -104,14 +103,10 @@ def deactivate_staff(user: User, *, acting_user, reassign_to: User | None, reaso
     ):
         raise ValidationError({"reassign_to": ["Pick another active staff member of this store."]})
     why = reason or f"{user.display_name} left the store"
-    moved = 0
-    held = Customer.objects.for_dealership(user.dealership_id)
-    for customer in held.filter(salesperson=user):
-        assign(customer, Assignment.Role.SALES, reassign_to, acting_user=acting_user, reason=why)
-        moved += 1
-    for customer in held.filter(service_advisor=user):
-        assign(customer, Assignment.Role.SERVICE, reassign_to, acting_user=acting_user, reason=why)
-        moved += 1
+    responses = signals.staff_deactivating.send(
+        sender=User, user=user, acting_user=acting_user, reassign_to=reassign_to, reason=why
+    )
+    moved = sum(count for _, count in responses if count)
     user.is_active = False
     user.deactivated_at = timezone.now()
     user.save(update_fields=["is_active", "deactivated_at"])

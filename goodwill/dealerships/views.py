@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from goodwill.core.access import dealer_admin_required, get_visible_or_404, staff_required
+from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.dealerships import actions
 from goodwill.dealerships.forms import DeactivateForm, RoleForm, StaffForm, StoreSettingsForm
 from goodwill.dealerships.models import User

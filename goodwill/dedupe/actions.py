@@ -6,16 +6,17 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from goodwill.customers.actions import record_event
+from goodwill.customers.matching import Rec, Weights, estimate_u
 from goodwill.customers.models import Consent, Customer, CustomerEmail, CustomerPhone, Vehicle
 from goodwill.dedupe.bulk import clusters as find_clusters
 from goodwill.dedupe.bulk import score_pairs
-from goodwill.dedupe.matching import Rec, Weights, estimate_u
 from goodwill.dedupe.models import (
     DedupeRun,
     DismissedPair,
@@ -455,8 +456,6 @@ def undo_merge(record: Merge, *, acting_user, reason: str = "") -> Customer:
     for obj in serializers.deserialize("json", record.snapshot):
         obj.save()
     merged = Customer.objects.get(pk=record.merged_pk)
-    from django.apps import apps
-
     for item in record.moved:
         model = apps.get_model(item["model"])
         attname = model._meta.get_field(item["field"]).attname
@@ -544,8 +543,6 @@ def describe_fields(record: Merge) -> list[dict]:
 
 def describe_moved(record: Merge) -> list[tuple[str, int]]:
     """[("vehicles", 2), …]: how many rows of each kind a merge moved."""
-    from django.apps import apps
-
     out = []
     for item in record.moved:
         try:

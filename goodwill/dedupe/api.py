@@ -10,18 +10,15 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
+from goodwill.api.schemas import Error, Page
+from goodwill.customers.duplicates import find_likely_matches
 from goodwill.customers.models import Customer
 from goodwill.dedupe import actions
-from goodwill.dedupe.check import find_likely_matches
 from goodwill.dedupe.models import DuplicateCluster, Merge
 
 router = Router(tags=["duplicates"])
 
 Choice = Literal["survivor", "merged", "both"]
-
-
-class Error(Schema):
-    detail: str | list[dict]
 
 
 class MatchCheckIn(Schema):
@@ -59,11 +56,8 @@ class ClusterOut(Schema):
     created_at: datetime
 
 
-class ClusterPage(Schema):
-    items: list[ClusterOut]
-    limit: int
-    offset: int
-    has_more: bool
+class ClusterPage(Page[ClusterOut]):
+    pass
 
 
 class RunOut(Schema):

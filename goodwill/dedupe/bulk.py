@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import jellyfish
 
-from goodwill.dedupe.matching import (
+from goodwill.customers.matching import (
     DEFAULT_WEIGHTS,
     THRESHOLD,
     Comparison,

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from goodwill.customers.models import Customer, TenantQuerySet
+from goodwill.core.tenancy import TenantQuerySet
+from goodwill.customers.models import Customer
 from goodwill.dealerships.models import Dealership
 
 

@@ -7,10 +7,10 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from goodwill.core.access import dealer_admin_required, get_visible_or_404, staff_required
+from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
+from goodwill.customers.duplicates import matches_for
 from goodwill.customers.models import Customer
 from goodwill.dedupe import actions
-from goodwill.dedupe.check import matches_for
 from goodwill.dedupe.models import DedupeRun, DuplicateCluster, DuplicateMember, Merge
 
 PAGE_SIZE = 25

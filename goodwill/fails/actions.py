@@ -10,7 +10,9 @@ from goodwill.dealerships.models import User
 from goodwill.fails import cadence
 from goodwill.fails.models import FailsCase, FailsStep, FollowUp
 from goodwill.floor import actions as floor_actions
+from goodwill.floor.history import record
 from goodwill.floor.models import Deal, FloorEvent
+from goodwill.referrals.actions import send_referral
 
 V = FloorEvent.Verb
 CAN_WORK_FAILS = frozenset({User.Role.FAILS_SPECIALIST, *User.MANAGER_ROLES})
@@ -31,7 +33,7 @@ def enter_queue(deal: Deal, *, actor, at=None) -> FailsCase:
         },
     )
     if created:
-        floor_actions.record(
+        record(
             deal.dealership_id,
             V.FAILS_ENTERED,
             actor=actor,
@@ -68,9 +70,7 @@ def claim(case: FailsCase, *, specialist, at=None) -> FailsCase:
     at = at or timezone.now()
     case.claimed_by, case.claimed_at, case.status = specialist, at, FailsCase.Status.CLAIMED
     case.save(update_fields=["claimed_by", "claimed_at", "status"])
-    floor_actions.record(
-        case.dealership_id, V.FAILS_CLAIMED, actor=specialist, deal=case.deal, at=at
-    )
+    record(case.dealership_id, V.FAILS_CLAIMED, actor=specialist, deal=case.deal, at=at)
     customer_actions.record_event(
         case.customer, "fails_claimed", actor=specialist, subject=specialist.display_name, at=at
     )
@@ -115,8 +115,6 @@ def add_step(
     if kind == FailsStep.Kind.REFERRAL_OUT:
         if pro is None:
             raise ValidationError({"pro": ["Pick the pro at the other store."]})
-        from goodwill.referrals.actions import send_referral
-
         # The referrals app checks the pro, the share consent and what may leave the store.
         referral = send_referral(
             case.customer,
@@ -158,7 +156,7 @@ def _write_step(
         appointment=appointment,
         referral=referral,
     )
-    floor_actions.record(
+    record(
         case.dealership_id,
         V.FAILS_STEP,
         actor=actor,
@@ -216,7 +214,7 @@ def close(
     FollowUp.objects.filter(case=case, status=FollowUp.Status.DUE).update(
         status=FollowUp.Status.CANCELLED
     )
-    floor_actions.record(
+    record(
         case.dealership_id,
         CLOSE_VERBS[status],
         actor=actor,

@@ -5,15 +5,16 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
+from goodwill.api.schemas import Error, StaffRef, staff_ref
 from goodwill.fails import actions, cadence
 from goodwill.fails.models import FailsCase, FailsStep, FollowUp
-from goodwill.fails.views import cases_visible_to
-from goodwill.floor.api import Error, StaffRef, _staff
+from goodwill.network.models import Pro
 
 router = Router(tags=["fails"])
 
@@ -95,10 +96,10 @@ def case_out(case: FailsCase, *, steps=False) -> dict:
         "customer_name": case.customer.display_name,
         "reason": case.reason,
         "notes": case.notes,
-        "salesperson": _staff(case.salesperson),
+        "salesperson": staff_ref(case.salesperson),
         "status": case.status,
         "entered_at": case.entered_at,
-        "claimed_by": _staff(case.claimed_by),
+        "claimed_by": staff_ref(case.claimed_by),
         "claimed_at": case.claimed_at,
         "closed_at": case.closed_at,
         "close_reason": case.close_reason,
@@ -107,7 +108,7 @@ def case_out(case: FailsCase, *, steps=False) -> dict:
         out["steps"] = [
             {
                 "kind": s.kind,
-                "actor": _staff(s.actor),
+                "actor": staff_ref(s.actor),
                 "at": s.at,
                 "notes": s.notes,
                 "appointment_id": s.appointment.public_id if s.appointment_id else None,
@@ -119,7 +120,7 @@ def case_out(case: FailsCase, *, steps=False) -> dict:
 
 
 def _cases(request):
-    return cases_visible_to(request.user).select_related(
+    return FailsCase.objects.visible_to(request.user).select_related(
         "deal", "customer", "salesperson", "claimed_by"
     )
 
@@ -171,10 +172,6 @@ def add_step(request, case_id: UUID, payload: StepIn):
     def create():
         fields = payload.dict(exclude={"pro_id"})
         if payload.pro_id:
-            from django.core.exceptions import ValidationError
-
-            from goodwill.network.models import Pro
-
             fields["pro"] = (
                 Pro.objects.for_dealership(request.dealership)
                 .filter(public_id=payload.pro_id)
@@ -185,7 +182,7 @@ def add_step(request, case_id: UUID, payload: StepIn):
         step: FailsStep = actions.add_step(case, actor=request.user, **fields)
         return {
             "kind": step.kind,
-            "actor": _staff(step.actor),
+            "actor": staff_ref(step.actor),
             "at": step.at,
             "notes": step.notes,
             "appointment_id": step.appointment.public_id if step.appointment_id else None,

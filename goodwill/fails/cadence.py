@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from goodwill.customers.models import Consent
 from goodwill.fails.models import Contact, FollowUp
+from goodwill.floor.history import record
 from goodwill.floor.models import FloorEvent, FloorSettings
 
 # (days after the start, channel): gentle, spaced, and mixed channels.
@@ -93,8 +94,6 @@ def check_contact(customer, channel: str, *, now=None) -> None:
 @transaction.atomic
 def record_contact(follow_up: FollowUp, *, by, note: str = "", now=None) -> Contact:
     """A person made the follow-up contact. Refused if it breaks consent or the cap."""
-    from goodwill.floor.actions import record
-
     follow_up = FollowUp.objects.select_for_update().select_related("customer").get(pk=follow_up.pk)
     if follow_up.status != FollowUp.Status.DUE:
         raise ValidationError({"__all__": [f"This follow-up is {follow_up.get_status_display()}."]})
@@ -149,8 +148,6 @@ def pace_follow_ups(now=None) -> int:
 @transaction.atomic
 def _paced(follow_up: FollowUp, fields: list[str], what: str, reason: str, now) -> None:
     """The job's change and its event (actor: nobody, the system) in one transaction."""
-    from goodwill.floor.actions import record
-
     follow_up.save(update_fields=fields)
     record(
         follow_up.dealership_id,

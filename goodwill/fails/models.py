@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from goodwill.customers.models import Customer, TenantQuerySet
+from goodwill.core.tenancy import TenantQuerySet
+from goodwill.customers.models import Customer, OfCustomerQuerySet
 from goodwill.dealerships.models import Dealership
 from goodwill.floor.models import Appointment, Deal
 
@@ -49,7 +50,7 @@ class FailsCase(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=300, blank=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = OfCustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["entered_at", "id"]

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from goodwill.core.access import get_visible_or_404, staff_required
+from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers.models import Customer
 from goodwill.fails import actions, cadence
 from goodwill.fails.models import FailsCase, FailsStep, FollowUp
@@ -61,16 +61,9 @@ class CloseForm(forms.Form):
     reason = forms.CharField(max_length=300, required=False, label="Why / notes")
 
 
-def cases_visible_to(user):
-    cases = FailsCase.objects.for_dealership(user.dealership_id)
-    if user.sees_all_customers:
-        return cases
-    return cases.filter(customer__in=Customer.objects.visible_to(user))
-
-
 def get_case_for_user(request, case_id) -> FailsCase:
     return get_visible_or_404(
-        cases_visible_to(request.user).select_related(
+        FailsCase.objects.visible_to(request.user).select_related(
             "deal__up", "customer", "salesperson", "claimed_by"
         ),
         public_id=case_id,
@@ -81,7 +74,7 @@ def get_case_for_user(request, case_id) -> FailsCase:
 def queue(request):
     """Open cases oldest first (unclaimed ones are the work waiting), then the user's own."""
     store = request.dealership
-    base = cases_visible_to(request.user).filter(status__in=FailsCase.OPEN_STATUSES)
+    base = FailsCase.objects.visible_to(request.user).filter(status__in=FailsCase.OPEN_STATUSES)
     show = request.GET.get("show", "waiting")
     rows = base.select_related("customer", "salesperson", "claimed_by").order_by("entered_at", "id")
     if show == "mine":

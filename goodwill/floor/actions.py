@@ -12,9 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from goodwill.customers import actions as customer_actions
+from goodwill.customers import duplicates as duplicate_rule
 from goodwill.customers.models import Assignment, Customer
-from goodwill.floor import referral_links, rotation
+from goodwill.floor import referral_links, rotation, signals
 from goodwill.floor.credit import write_credit_lines
+from goodwill.floor.history import record
 from goodwill.floor.models import (
     Appointment,
     ClockIn,
@@ -44,22 +46,6 @@ def credit_policy(dealership) -> CreditPolicy:
 def _lock_rotation(dealership) -> FloorSettings:
     floor_settings(dealership)
     return FloorSettings.objects.select_for_update().get(dealership=dealership)
-
-
-def record(
-    dealership, verb, *, actor, up=None, deal=None, subject_user=None, data=None, reason="", at=None
-) -> FloorEvent:
-    return FloorEvent.objects.create(
-        dealership_id=getattr(dealership, "pk", dealership),
-        verb=verb,
-        actor=actor,
-        at=at or timezone.now(),
-        up=up,
-        deal=deal,
-        subject_user=subject_user,
-        data=data or {},
-        reason=reason[:300],
-    )
 
 
 def _check_staff(user, dealership, field: str, *, sales=True) -> None:
@@ -132,10 +118,13 @@ def log_up(
     referral=None,
     at=None,
     notify: bool = True,
+    duplicates: str = duplicate_rule.SAME_CONTACT,
+    confirm_new: bool = False,
 ) -> Up:
     """Log an arriving customer. `customer` is one found by search; otherwise `new_customer`
-    (first_name, last_name, phone, email) is created through the customers app. A be-back
-    goes to the salesperson who had the customer; a referral to its recipient."""
+    (first_name, last_name, phone, email) is created through the customers app, under its
+    duplicate rule (`duplicates`, `confirm_new`). A be-back goes to the salesperson who had
+    the customer; a referral to its recipient."""
     if source not in Up.Source.values:
         raise ValidationError({"source": [f"Pick one of {', '.join(Up.Source.values)}."]})
     if referral is not None:
@@ -172,6 +161,8 @@ def log_up(
             phones={"mobile": phone} if phone else None,
             emails={"personal": email} if email else None,
             reason=f"{Up.Source(source).label} up",
+            duplicates=duplicates,
+            confirm_new=confirm_new,
             **fields,
         )
     if source == Up.Source.BE_BACK and designated_to is None:
@@ -451,10 +442,8 @@ def mark_not_sold(deal: Deal, *, acting_user, reason: str, notes: str = "", at=N
     customer_actions.record_event(
         deal.customer, "not_sold", actor=acting_user, subject=reason, reason=notes, at=at
     )
-    # The fails app builds on this one; every not-sold deal enters its queue.
-    from goodwill.fails.actions import enter_queue
-
-    enter_queue(deal, actor=acting_user, at=at)
+    # Every not-sold deal enters the Fails queue (fails receives this in the transaction).
+    signals.deal_not_sold.send(sender=Deal, deal=deal, actor=acting_user, at=at)
     return deal
 
 
@@ -572,15 +561,7 @@ def set_appointment_status(appointment: Appointment, status: str, *, acting_user
     )
     if status == Appointment.Status.NO_SHOW:
         # A missed visit starts the gentle be-back cadence (consent and weekly cap apply).
-        from goodwill.fails.cadence import schedule
-        from goodwill.fails.models import FollowUp
-
-        schedule(
-            appointment.customer,
-            FollowUp.Kind.BE_BACK,
-            owner=appointment.salesperson,
-            deal=appointment.deal,
-        )
+        signals.appointment_missed.send(sender=Appointment, appointment=appointment)
     return appointment
 
 

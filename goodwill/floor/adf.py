@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree as SafeET
 from django.core.exceptions import ValidationError
 
-from goodwill.customers.contact import normalise_email, normalise_phone
-from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone
+from goodwill.core.contact import normalise_email, normalise_phone
+from goodwill.customers.models import Customer
+from goodwill.floor.actions import log_up
 from goodwill.floor.models import Up
 
 MAX_BYTES = 2_000_000
@@ -110,27 +111,8 @@ def parse(data: bytes) -> list[Lead]:
     return leads
 
 
-def _find_customer(dealership, phone: str, email: str):
-    """An existing customer with the lead's phone or email, so a lead never duplicates."""
-    if phone:
-        hit = CustomerPhone.objects.for_dealership(dealership).filter(number=phone).first()
-        if hit:
-            return Customer.objects.get(pk=hit.customer_id)
-    if email:
-        hit = (
-            CustomerEmail.objects.for_dealership(dealership)
-            .filter(address_lower=email.lower())
-            .first()
-        )
-        if hit:
-            return Customer.objects.get(pk=hit.customer_id)
-    return None
-
-
 def import_leads(dealership, data: bytes, *, acting_user) -> ImportResult:
     """Call inside a transaction: all the file's leads or none."""
-    from goodwill.floor.actions import log_up
-
     result = ImportResult()
     for lead in parse(data):
         if Up.objects.for_dealership(dealership).filter(external_id=lead.external_id).exists():
@@ -149,7 +131,7 @@ def import_leads(dealership, data: bytes, *, acting_user) -> ImportResult:
         if not (lead.first_name or lead.last_name):
             result.skipped.append(f"{lead.external_id}: no customer name")
             continue
-        customer = _find_customer(dealership, phone, email)
+        customer = Customer.objects.with_contact(dealership, phone=phone, email=email)
         up = log_up(
             dealership,
             acting_user=acting_user,

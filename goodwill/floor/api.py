@@ -7,31 +7,25 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
+from goodwill.api.schemas import Error, StaffRef, staff_ref
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import User
 from goodwill.floor import actions, adf, ics, rotation
 from goodwill.floor.models import Appointment, CreditLine, Deal, TurnOver, Up
-from goodwill.floor.views import deals_visible_to
+from goodwill.floor.referral_links import received
 
 router = Router(tags=["floor"])
 
 Source = Literal["walk_in", "phone", "internet", "referral", "be_back", "service"]
-
-
-class Error(Schema):
-    detail: str | list[dict]
-
-
-class StaffRef(Schema):
-    id: UUID
-    name: str
 
 
 class NewCustomer(Schema):
@@ -176,10 +170,6 @@ class LeadsOut(Schema):
     skipped: list[str]
 
 
-def _staff(user) -> dict | None:
-    return {"id": user.public_id, "name": user.display_name} if user else None
-
-
 def up_out(up: Up, goes_to=None) -> dict:
     deal = getattr(up, "deal", None) if up.status != Up.Status.WAITING else None
     return {
@@ -189,10 +179,10 @@ def up_out(up: Up, goes_to=None) -> dict:
         "customer_id": up.customer.public_id,
         "customer_name": up.customer.display_name,
         "interest": up.interest,
-        "designated_to": _staff(up.designated_to),
+        "designated_to": staff_ref(up.designated_to),
         "referral_id": up.referral.public_id if up.referral_id else None,
-        "goes_to": _staff(goes_to),
-        "salesperson": _staff(up.salesperson),
+        "goes_to": staff_ref(goes_to),
+        "salesperson": staff_ref(up.salesperson),
         "deal_id": deal.public_id if deal else None,
         "logged_at": up.logged_at,
         "taken_at": up.taken_at,
@@ -202,8 +192,8 @@ def up_out(up: Up, goes_to=None) -> dict:
 def _to_out(t: TurnOver) -> dict:
     return {
         "id": t.public_id,
-        "from_user": _staff(t.from_user),
-        "to_user": _staff(t.to_user),
+        "from_user": staff_ref(t.from_user),
+        "to_user": staff_ref(t.to_user),
         "to_role": t.to_role,
         "reason": t.reason,
         "at": t.at,
@@ -214,7 +204,7 @@ def _to_out(t: TurnOver) -> dict:
 def _credit_out(line: CreditLine) -> dict:
     return {
         "who": line.who,
-        "user": _staff(line.user),
+        "user": staff_ref(line.user),
         "role": line.role,
         "share": line.share,
         "why": line.why,
@@ -228,9 +218,9 @@ def deal_out(deal: Deal) -> dict:
         "up_id": deal.up.public_id,
         "customer_id": deal.customer.public_id,
         "customer_name": deal.customer.display_name,
-        "salesperson": _staff(deal.salesperson),
-        "closer": _staff(deal.closer),
-        "recovered_by": _staff(deal.recovered_by),
+        "salesperson": staff_ref(deal.salesperson),
+        "closer": staff_ref(deal.closer),
+        "recovered_by": staff_ref(deal.recovered_by),
         "outcome": deal.outcome,
         "vehicle": deal.vehicle,
         "vin": deal.vin,
@@ -248,8 +238,8 @@ def appointment_out(a: Appointment) -> dict:
     return {
         "id": a.public_id,
         "customer_id": a.customer.public_id,
-        "salesperson": _staff(a.salesperson),
-        "set_by": _staff(a.set_by),
+        "salesperson": staff_ref(a.salesperson),
+        "set_by": staff_ref(a.set_by),
         "deal_id": a.deal.public_id if a.deal_id else None,
         "starts_at": a.starts_at,
         "minutes": a.minutes,
@@ -261,8 +251,6 @@ def appointment_out(a: Appointment) -> dict:
 def _staff_member(request, public_id, field) -> User:
     user = User.objects.filter(dealership=request.dealership, public_id=public_id).first()
     if user is None:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({field: ["No such staff member in your store."]})
     return user
 
@@ -279,7 +267,7 @@ def _get_up(request, up_id) -> Up:
 
 def _get_deal(request, deal_id) -> Deal:
     return get_object_or_404(
-        deals_visible_to(request.user).select_related(
+        Deal.objects.visible_to(request.user).select_related(
             "up", "customer", "salesperson", "closer", "recovered_by"
         ),
         public_id=deal_id,
@@ -287,10 +275,8 @@ def _get_deal(request, deal_id) -> Deal:
 
 
 def _working_deal(request, deal_id) -> Deal:
-    from goodwill.floor.views import can_work_deal
-
     deal = _get_deal(request, deal_id)
-    if not can_work_deal(request.user, deal):
+    if not deal.can_be_worked_by(request.user):
         raise HttpError(403, "Only the salesperson, the T.O. or a manager can change this deal.")
     return deal
 
@@ -316,17 +302,11 @@ def log_up(request, payload: UpIn):
                 .first()
             )
             if customer is None:
-                from django.core.exceptions import ValidationError
-
                 raise ValidationError({"customer_id": ["No such customer in your store."]})
         referral = None
         if payload.referral_id:
-            from goodwill.floor.referral_links import received
-
             referral = received(request.dealership).filter(public_id=payload.referral_id).first()
             if referral is None:
-                from django.core.exceptions import ValidationError
-
                 raise ValidationError({"referral_id": ["No open referral sent to your store."]})
         up = actions.log_up(
             request.dealership,
@@ -368,10 +348,10 @@ def assign_up(request, up_id: UUID, payload: AssignIn):
 def get_rotation(request):
     places = rotation.line(request.dealership, actions.floor_settings(request.dealership))
     return {
-        "next": _staff(rotation.next_in_line(places)),
+        "next": staff_ref(rotation.next_in_line(places)),
         "line": [
             {
-                "user": _staff(p.user),
+                "user": staff_ref(p.user),
                 "eligible": p.eligible,
                 "passed_because": p.passed_because,
                 "with_customer": p.clock_in.with_up.customer.display_name
@@ -409,7 +389,7 @@ def clock_out(request):
 
 @router.get("/deals", response=list[DealOut], tags=["deals"])
 def list_deals(request, outcome: Literal["open", "sold", "not_sold"] | None = None):
-    qs = deals_visible_to(request.user).select_related(
+    qs = Deal.objects.visible_to(request.user).select_related(
         "up", "customer", "salesperson", "closer", "recovered_by"
     )
     if outcome:
@@ -478,7 +458,7 @@ def mark_not_sold(request, deal_id: UUID, payload: NotSoldIn):
 def credit_ledger(request, user_id: UUID | None = None, limit: int = Query(100, ge=1, le=500)):
     """The attribution ledger of the store, newest first; `user_id` narrows to one person."""
     qs = CreditLine.objects.for_dealership(request.dealership).filter(
-        deal__in=deals_visible_to(request.user)
+        deal__in=Deal.objects.visible_to(request.user)
     )
     if user_id:
         qs = qs.filter(user__public_id=user_id)
@@ -500,8 +480,6 @@ def _get_appointment(request, appointment_id) -> Appointment:
 @router.post("/appointments", response={201: AppointmentOut, 422: Error}, tags=["appointments"])
 def create_appointment(request, payload: AppointmentIn):
     def create():
-        from django.core.exceptions import ValidationError
-
         customer = (
             Customer.objects.visible_to(request.user).filter(public_id=payload.customer_id).first()
         )
@@ -509,7 +487,7 @@ def create_appointment(request, payload: AppointmentIn):
             raise ValidationError({"customer_id": ["No such customer in your store."]})
         deal = None
         if payload.deal_id:
-            deal = deals_visible_to(request.user).filter(public_id=payload.deal_id).first()
+            deal = Deal.objects.visible_to(request.user).filter(public_id=payload.deal_id).first()
             if deal is None or deal.customer_id != customer.pk:
                 raise ValidationError({"deal_id": ["No such deal for this customer."]})
         appointment = actions.set_appointment(
@@ -528,8 +506,6 @@ def create_appointment(request, payload: AppointmentIn):
 
 @router.get("/appointments", response=list[AppointmentOut], tags=["appointments"])
 def list_appointments(request):
-    from django.utils import timezone
-
     qs = (
         Appointment.objects.for_dealership(request.dealership)
         .filter(

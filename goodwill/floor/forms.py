@@ -5,6 +5,7 @@ from django import forms
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import User
 from goodwill.floor.models import CreditPolicy, FloorSettings, TurnOver, Up
+from goodwill.floor.referral_links import received
 
 
 def _staff_choices(dealership, roles=None):
@@ -39,8 +40,6 @@ class UpForm(forms.Form):
     ok_to_email = forms.BooleanField(label="OK to email", required=False)
 
     def __init__(self, *args, user, **kwargs):
-        from goodwill.floor.referral_links import received
-
         self.user = user
         super().__init__(*args, **kwargs)
         self.fields["referral"].queryset = received(user.dealership_id)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from goodwill.customers.models import Consent
 from goodwill.floor import ics
-from goodwill.floor.actions import record
+from goodwill.floor.history import record
 from goodwill.floor.models import Appointment, FloorEvent
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,4 @@ def remind_appointments(now=None, *, batch: int = 200) -> int:
     return reminded
 
 
-def pace_follow_ups(now=None) -> int:
-    from goodwill.fails.cadence import pace_follow_ups as pace
-
-    return pace(now)
-
-
-PERIODIC_JOBS = [(remind_appointments, 300), (pace_follow_ups, 900)]
+PERIODIC_JOBS = [(remind_appointments, 300)]

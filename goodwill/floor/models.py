@@ -12,7 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from goodwill.customers.models import Customer, TenantQuerySet
+from goodwill.core.tenancy import TenantQuerySet
+from goodwill.customers.models import Customer, OfCustomerQuerySet
 from goodwill.dealerships.models import Dealership
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
@@ -267,7 +268,7 @@ class Deal(models.Model):
         related_name="+",
     )
 
-    objects = TenantQuerySet.as_manager()
+    objects = OfCustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -286,6 +287,13 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return f"Deal with {self.customer}"
+
+    def can_be_worked_by(self, user) -> bool:
+        """The salesperson, whoever has the customer after a T.O., or a manager.
+        Note: reads the deal's T.O.s (one query) unless the first two tests decide."""
+        if user.is_manager or self.salesperson_id == user.pk:
+            return True
+        return self.turnovers.filter(to_user=user).exists()
 
 
 class TurnOver(models.Model):

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from goodwill.customers.contact import normalise_phone
+from goodwill.core.contact import normalise_phone
+from goodwill.customers.actions import create_customer
+from goodwill.customers.models import Customer
 from goodwill.referrals import actions as referral_actions
 from goodwill.referrals.models import Referral
 
@@ -38,10 +40,9 @@ def customer_and_recipient(dealership, referral: Referral, *, acting_user):
         recipient = None
     if referral.kind == Referral.Kind.INTERNAL:
         return referral.customer, recipient
-    from goodwill.customers.actions import create_customer
-    from goodwill.floor.adf import _find_customer
-
-    customer = _find_customer(dealership, referral.shared_phone, referral.shared_email)
+    customer = Customer.objects.with_contact(
+        dealership, phone=referral.shared_phone, email=referral.shared_email
+    )
     if customer is None:
         first = referral.shared_first_name or referral.shared_name
         customer = create_customer(

@@ -3,8 +3,7 @@ the store sets. Pure reads; the writes that move people in line are in actions.p
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from goodwill.floor import signals
 from goodwill.floor.models import ClockIn, FloorSettings, Up
 
 
@@ -25,15 +24,14 @@ class Place:
 
 
 def _overdue_owner_ids(dealership, user_ids) -> set[int]:
-    # Imported here: the fails app builds on the floor app, not the other way round.
-    from goodwill.fails.models import FollowUp
-
-    return set(
-        FollowUp.objects.for_dealership(dealership)
-        .filter(status=FollowUp.Status.DUE, owner_id__in=user_ids, due_at__lt=timezone.now())
-        .values_list("owner_id", flat=True)
-        .distinct()
-    )
+    """Who among `user_ids` has overdue follow-ups: answered by the apps that own follow-ups
+    (fails), which sit above the floor and reply through `signals.overdue_owners`."""
+    owners: set[int] = set()
+    for _receiver, ids in signals.overdue_owners.send(
+        sender=ClockIn, dealership=dealership, user_ids=user_ids
+    ):
+        owners.update(ids or ())
+    return owners
 
 
 def line(dealership, rules: FloorSettings) -> list[Place]:

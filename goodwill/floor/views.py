@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from goodwill.core.access import get_visible_or_404, staff_required
+from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import actions as customer_actions
+from goodwill.customers import duplicates
 from goodwill.customers.models import Consent, Customer
-from goodwill.dedupe.check import likely_duplicates, with_chosen_match
+from goodwill.customers.search import filter_customers
 from goodwill.floor import actions, ics, reports, rotation
 from goodwill.floor.forms import (
     AppointmentForm,
@@ -27,17 +28,9 @@ from goodwill.floor.forms import (
 from goodwill.floor.models import Appointment, ClockIn, Deal, FloorEvent, Up
 
 
-def deals_visible_to(user):
-    """Deals of the user's store whose customer the user may see."""
-    deals = Deal.objects.for_dealership(user.dealership_id)
-    if user.sees_all_customers:
-        return deals  # no semi-join over the store's customers for most users
-    return deals.filter(customer__in=Customer.objects.visible_to(user))
-
-
 def get_deal_for_user(request, deal_id) -> Deal:
     return get_visible_or_404(
-        deals_visible_to(request.user).select_related(
+        Deal.objects.visible_to(request.user).select_related(
             "up", "customer", "salesperson", "closer", "recovered_by"
         ),
         public_id=deal_id,
@@ -58,13 +51,6 @@ def get_appointment_for_user(request, appointment_id) -> Appointment:
         .select_related("customer", "salesperson", "dealership"),
         public_id=appointment_id,
     )
-
-
-def can_work_deal(user, deal: Deal) -> bool:
-    """The salesperson, whoever has the customer after a T.O., or a manager."""
-    if user.is_manager or deal.salesperson_id == user.pk:
-        return True
-    return deal.turnovers.filter(to_user=user).exists()
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -89,7 +75,7 @@ def board_context(request, form=None):
     for up in waiting:
         up.goes_to = rotation.who_takes(up, places)
     mine = list(
-        deals_visible_to(request.user)
+        Deal.objects.visible_to(request.user)
         .filter(outcome=Deal.Outcome.OPEN, salesperson=request.user)
         .select_related("customer", "up")
         .order_by("-opened_at")[:20]
@@ -123,10 +109,10 @@ def board(request):
 @staff_required
 @require_POST
 def log_up(request):
-    post = with_chosen_match(request.POST)
+    post = duplicates.with_chosen_match(request.POST)
     form = UpForm(post, user=request.user)
     likely = []
-    if form.is_valid() and not (likely := _likely_duplicates(request, post, form.cleaned_data)):
+    if form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
@@ -145,6 +131,8 @@ def log_up(request):
                     },
                     interest=data["interest"],
                     referral=data["referral"] if data["source"] == Up.Source.REFERRAL else None,
+                    duplicates=duplicates.LIKELY,
+                    confirm_new=duplicates.confirmed_new(post),
                 )
                 for channel in form.consents:
                     customer_actions.set_consent(
@@ -155,6 +143,8 @@ def log_up(request):
                         acting_user=request.user,
                         wording="Asked when the up was logged",
                     )
+        except duplicates.LikelyDuplicate as exc:
+            likely = exc.matches
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -162,21 +152,6 @@ def log_up(request):
             return redirect("floor:board")
     context = board_context(request, form) | {"likely_matches": likely}
     return render(request, "floor/board.html", context, status=200 if likely else 422)
-
-
-def _likely_duplicates(request, post, data) -> list:
-    """A new customer typed on the board who is very probably one already in the store: the
-    board asks (log the up for them, or add as new) before creating anyone."""
-    if data["customer"] or (data["source"] == Up.Source.REFERRAL and data["referral"]):
-        return []
-    return likely_duplicates(
-        post,
-        request.user,
-        first_name=data["first_name"],
-        last_name=data["last_name"],
-        phones=[data["phone"]],
-        emails=[data["email"]],
-    )
 
 
 @staff_required
@@ -252,9 +227,9 @@ def customer_search(request):
     found = []
     if len(query) >= 2:
         found = list(
-            Customer.objects.visible_to(request.user)
-            .search(query, dealership=request.dealership)
-            .select_related("salesperson")[:6]
+            filter_customers(
+                Customer.objects.visible_to(request.user), query, dealership=request.dealership
+            ).select_related("salesperson")[:6]
         )
     return render(request, "floor/customer_matches.html", {"found": found, "query": query})
 
@@ -273,7 +248,7 @@ def _deal_context(request, deal, **forms):
         "nav": "floor",
         "deal": deal,
         "holder": holder,
-        "can_work": can_work_deal(request.user, deal),
+        "can_work": deal.can_be_worked_by(request.user),
         "turnovers": turnovers,
         "credit_lines": list(deal.credit_lines.select_related("user")),
         "events": list(
@@ -305,7 +280,7 @@ def deal_detail(request, deal_id):
 
 def _working_deal(request, deal_id) -> Deal:
     deal = get_deal_for_user(request, deal_id)
-    if not can_work_deal(request.user, deal):
+    if not deal.can_be_worked_by(request.user):
         raise PermissionDenied("Only the salesperson, the T.O. or a manager can change this deal.")
     return deal
 

@@ -17,12 +17,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from goodwill.customers import actions as customer_actions
+from goodwill.customers.duplicates import find_likely_matches
 from goodwill.customers.models import Customer, Vehicle
-from goodwill.dedupe.check import find_likely_matches
 from goodwill.imports import mapping as mapping_mod
 from goodwill.imports import vcard
 from goodwill.imports.models import ImportBatch, ImportedRecord, ImportMapping, RowError
@@ -404,6 +405,8 @@ def _commit_row(batch, number, rec, kind, match, acting_user, reason, errors, co
                     phones=rec.phones,
                     emails=rec.emails,
                     reason=reason,
+                    # Classified "new" above, through the same duplicate rule's matcher.
+                    confirm_new=True,
                     **fields,
                 )
                 ImportedRecord.objects.create(
@@ -453,8 +456,6 @@ def undo_import(batch: ImportBatch, *, acting_user) -> dict:
     ids = [r.customer_id for r in created]
     existing = set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True))
     Vehicle.objects.filter(customer_id__in=existing).delete()
-    from django.db.models import ProtectedError, RestrictedError
-
     try:
         deleted = Customer.objects.filter(pk__in=existing).delete()[1].get("customers.Customer", 0)
     except (ProtectedError, RestrictedError) as exc:

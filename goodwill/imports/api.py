@@ -13,16 +13,13 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
+from goodwill.api.schemas import Error
 from goodwill.imports import actions
 from goodwill.imports.export import write_export
 from goodwill.imports.mapping import FIELDS
 from goodwill.imports.models import ImportBatch, RowError
 
 router = Router(tags=["imports"])
-
-
-class Error(Schema):
-    detail: str | list[dict]
 
 
 class ImportIn(Schema):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from nameparser import HumanName
 
-from goodwill.customers.contact import normalise_email, normalise_phone
+from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.imports.mapping import FIELDS, JOINED
 
 MULTI = " ::: "  # Google Contacts joins several values of one cell with this

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from goodwill.core.access import dealer_admin_required, get_visible_or_404, staff_required
+from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.imports import actions
 from goodwill.imports.export import safe_cell, write_export
 from goodwill.imports.mapping import FIELDS

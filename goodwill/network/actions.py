@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from goodwill.customers.contact import normalise_email, normalise_phone
+from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.network.models import NetworkEvent, Partnership, Pro, ProMake
 
 PRO_FIELDS = (

@@ -3,10 +3,12 @@
 from datetime import datetime
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
+from goodwill.api.schemas import Error
 from goodwill.network import actions
 from goodwill.network.models import Partnership, Pro
 from goodwill.network.suggest import suggest
@@ -95,10 +97,6 @@ class SuggestionsOut(Schema):
     makes: list[str]
     specialties: list[str]
     items: list[SuggestionOut]
-
-
-class Error(Schema):
-    detail: str | list[dict]
 
 
 def pro_out(p: Pro, partnership: str | None = None) -> dict:
@@ -227,8 +225,6 @@ def _answer(name, func):
         summary=f"Partnership: {name}",
     )
     def endpoint(request, partnership_id: UUID):
-        from django.core.exceptions import PermissionDenied
-
         partnership = _get_partnership(request, partnership_id)
         try:
             func(partnership, acting_user=request.user)

@@ -4,8 +4,10 @@ import io
 
 import segno
 import vobject
+from django.utils.text import slugify
 
-from goodwill.customers.contact import format_phone
+from goodwill.core.contact import format_phone
+from goodwill.network.models import Pro
 
 
 def pro_vcard(pro) -> str:
@@ -46,8 +48,6 @@ def pro_vcard(pro) -> str:
 
 
 def vcard_filename(pro) -> str:
-    from django.utils.text import slugify
-
     return f"{slugify(pro.name or pro.store_name) or 'pro'}.vcf"
 
 
@@ -80,8 +80,6 @@ def card_lines(pro) -> list[str]:
 
 def staff_vcard(user, store) -> str:
     """A Goodwill member's card (the sender of a referral), built like a pro's."""
-    from goodwill.network.models import Pro
-
     card = Pro(
         first_name=user.first_name or user.username,
         last_name=user.last_name,

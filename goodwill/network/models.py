@@ -2,12 +2,13 @@
 between stores, and the directory listing that lets Goodwill members find each other."""
 
 import uuid
+from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from goodwill.customers.models import TenantQuerySet
+from goodwill.core.tenancy import TenantQuerySet
 from goodwill.dealerships.models import Dealership
 
 SPECIALTIES = (
@@ -131,8 +132,6 @@ class Pro(models.Model):
 
     @property
     def map_url(self) -> str:
-        from urllib.parse import quote_plus
-
         if self.latitude is not None and self.longitude is not None:
             return f"https://www.openstreetmap.org/?mlat={self.latitude}&mlon={self.longitude}#map=16/{self.latitude}/{self.longitude}"
         if self.address_line:

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from goodwill.core.access import get_visible_or_404, staff_required
+from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.network import actions
 from goodwill.network.cards import card_lines, pro_vcard, qr_svg, vcard_filename
 from goodwill.network.forms import PartnershipForm, ProForm, ReasonForm
@@ -105,12 +105,8 @@ def add_from_directory(request, card_id):
 @staff_required
 def pro_detail(request, pro_id):
     pro = get_pro_for_user(request, pro_id)
-    from goodwill.referrals.models import Referral
-
     partnership = pro.partnerships.filter(status__in=OPEN).first()
-    referrals = (
-        Referral.objects.visible_to(request.user).filter(pro=pro).select_related("to_user")[:20]
-    )
+    referrals = pro.referrals.visible_to(request.user).select_related("to_user")[:20]
     return render(
         request,
         "network/detail.html",

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from goodwill.customers.actions import record_event, set_consent
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import Dealership, StaffEvent, User
 from goodwill.network.models import Pro
+from goodwill.referrals import emails
 from goodwill.referrals.models import Referral, ReferralEvent, ReferralPolicy, Reward, ThankYou
 
 S = Referral.Status
@@ -280,8 +281,6 @@ def send_referral(
             changes={"interest": ["", interest]},
         )
     if notify:  # demo data and imports of history email nobody
-        from goodwill.referrals import emails
-
         transaction.on_commit(lambda: emails.send_referral_emails(referral.pk), robust=True)
     return referral
 
@@ -377,8 +376,6 @@ def transition(
     if new == S.WON:
         _say_thank_you(referral, acting_user=acting_user, reward_amount=reward_amount)
     if notify:
-        from goodwill.referrals import emails
-
         transaction.on_commit(lambda: emails.send_status_email(referral.pk, action), robust=True)
     return referral
 
@@ -460,8 +457,6 @@ def reward_checks(referral: Referral) -> tuple[str | None, list[str]]:
     ):
         return f"{customer.display_name} was already a customer of the store.", []
     if referral.to_dealership_id and referral.kind == Referral.Kind.PARTNER:
-        from django.db.models import Q
-
         contact = Q()
         if referral.shared_phone:
             contact |= Q(primary_phone=referral.shared_phone)
@@ -578,7 +573,5 @@ def remind(referral: Referral, *, at=None, notify: bool = True) -> list[str]:
         referral, "reminded", actor=None, note=f"Reminder to {', '.join(recipients) or 'nobody'}"
     )
     if notify:
-        from goodwill.referrals import emails
-
         transaction.on_commit(lambda: emails.send_reminder(referral.pk, recipients), robust=True)
     return recipients

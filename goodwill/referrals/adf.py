@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from django.utils import timezone
 
-from goodwill.customers.contact import format_phone
+from goodwill.core.contact import format_phone
 
 
 def _sub(parent, tag, text=None, **attrs):

@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
+from goodwill.api.schemas import Error, Page
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import User
 from goodwill.network.models import Pro
@@ -74,11 +75,8 @@ class ReferralOut(Schema):
     can_work: bool
 
 
-class ReferralPage(Schema):
-    items: list[ReferralOut]
-    limit: int
-    offset: int
-    has_more: bool
+class ReferralPage(Page[ReferralOut]):
+    pass
 
 
 class TransitionIn(Schema):
@@ -105,10 +103,6 @@ class RewardOut(Schema):
     status: str
     flagged: bool
     flag_reason: str
-
-
-class Error(Schema):
-    detail: str | list[dict]
 
 
 def referral_out(r: Referral, user) -> dict:
@@ -189,8 +183,6 @@ def create_referral(request, payload: ReferralIn):
     def pick(qs, value, field):
         if value is None:
             return None
-        from django.core.exceptions import ValidationError
-
         obj = qs.filter(public_id=value).first()
         if obj is None:
             raise ValidationError({field: ["Not found in your store."]})

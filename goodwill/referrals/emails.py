@@ -9,7 +9,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from goodwill.customers.contact import format_phone
+from goodwill.core.contact import format_phone
 from goodwill.customers.models import Consent
 from goodwill.network.cards import card_lines, pro_vcard, qr_png, staff_vcard, vcard_filename
 from goodwill.referrals.adf import referral_adf

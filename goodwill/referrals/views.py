@@ -1,17 +1,19 @@
 """Referral pages. The receiving store's pages read only the shared snapshot on the row;
 `customer` (the sender's Customer) is touched only when the viewer is the sender's store."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from goodwill.core.access import get_visible_or_404, staff_required
+from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import actions as customer_actions
+from goodwill.customers import duplicates
 from goodwill.customers.models import Consent, Customer
-from goodwill.dedupe.check import likely_duplicates, with_chosen_match
 from goodwill.referrals import actions, ledger
 from goodwill.referrals.forms import (
     PolicyForm,
@@ -82,21 +84,6 @@ def inbox(request):
     return render(request, template, context)
 
 
-def _likely_duplicates(request, post, data) -> list:
-    """A new customer typed on the form who is very probably one already in the store: the
-    form asks (refer the existing customer, or add as new) before creating anyone."""
-    if data["customer"] or not (data["new_first_name"] or data["new_last_name"]):
-        return []
-    return likely_duplicates(
-        post,
-        request.user,
-        first_name=data["new_first_name"],
-        last_name=data["new_last_name"],
-        phones=[data["new_phone"]],
-        emails=[data["new_email"]],
-    )
-
-
 def _create_customer_from_form(request, data) -> Customer:
     return customer_actions.create_customer(
         request.dealership,
@@ -107,6 +94,8 @@ def _create_customer_from_form(request, data) -> Customer:
         first_name=data["new_first_name"],
         last_name=data["new_last_name"],
         reason="Created while sending a referral",
+        duplicates=duplicates.LIKELY,
+        confirm_new=duplicates.confirmed_new(request.POST),
     )
 
 
@@ -117,15 +106,11 @@ def referral_create(request):
         for name in ("pro", "customer", "interest", "to_department"):
             if request.GET.get(name):
                 initial[name] = request.GET[name]
-    post = with_chosen_match(request.POST) if request.method == "POST" else None
+    post = duplicates.with_chosen_match(request.POST) if request.method == "POST" else None
     form = SendReferralForm(post, user=request.user, initial=initial)
     share_consents = {}
     likely = []
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and not (likely := _likely_duplicates(request, post, form.cleaned_data))
-    ):
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
@@ -146,6 +131,8 @@ def referral_create(request):
                     if data["share_directed"] and data["pro"]
                     else "",
                 )
+        except duplicates.LikelyDuplicate as exc:
+            likely = exc.matches
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -189,8 +176,6 @@ def referral_create(request):
 
 
 def _is_uuid(value) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except ValueError:
@@ -336,8 +321,6 @@ def reward_decide(request, reward_id):
 def partners(request):
     """Referral partners (customers, friends, partners who send us people), first-class:
     what they sent, what was won, and whether they became customers themselves."""
-    from django.db.models import Count, Min
-
     visible = Customer.objects.visible_to(request.user)
     rows = (
         visible.filter(referrals_made__isnull=False)

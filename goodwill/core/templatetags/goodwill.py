@@ -2,7 +2,7 @@
 
 from django import template
 
-from goodwill.customers.contact import format_phone
+from goodwill.core.contact import format_phone
 
 register = template.Library()
 

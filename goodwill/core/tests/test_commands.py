@@ -5,9 +5,11 @@ import subprocess
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from goodwill.customers.models import Customer, CustomerPhone, Vehicle
 from goodwill.dealerships.models import Dealership, User
+from goodwill.devdata.management.commands.demo import start_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +68,6 @@ def test_token_prints_a_token_that_opens_the_api(client, alice):
 
 
 def test_token_refuses_an_unknown_user(db):
-    from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="No active user"):
         call_command("token", "nobody")
@@ -74,7 +75,6 @@ def test_token_refuses_an_unknown_user(db):
 
 def test_the_demo_runs_the_background_worker_beside_the_server_and_stops_it(tmp_path, monkeypatch):
     """`goodwill demo` starts `goodwill worker` as a child; it runs until the demo stops."""
-    from goodwill.core.management.commands.demo import start_worker
 
     monkeypatch.setenv("GOODWILL_DATA_DIR", str(tmp_path))
     worker = start_worker()

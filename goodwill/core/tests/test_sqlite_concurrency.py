@@ -2,6 +2,7 @@
 busy timeout and IMMEDIATE transactions must queue them without errors or corruption."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -42,8 +43,6 @@ def test_several_processes_write_at_once_and_the_file_stays_sound(tmp_path):
     ]
     errors = [w.communicate(timeout=120)[1].decode() for w in writers]
     assert [w.returncode for w in writers] == [0, 0, 0, 0], errors
-
-    import sqlite3
 
     db = sqlite3.connect(tmp_path / "goodwill.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

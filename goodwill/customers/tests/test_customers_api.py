@@ -1,10 +1,17 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from goodwill.api.testing import ApiClient, openapi
+from goodwill.conftest import make_customer
+from goodwill.customers import actions
+from goodwill.customers.duplicates import LikelyDuplicate
 from goodwill.customers.models import Customer, CustomerEvent
+from goodwill.dealerships import actions as store_actions
 
 pytestmark = pytest.mark.django_db
 
+GOOD_VIN = "1FTFW1E84MFA12345"  # a Ford with a correct check digit
 BODY = {
     "first_name": "Maria",
     "last_name": "Lopez",
@@ -82,13 +89,74 @@ def test_the_same_idempotency_key_with_another_body_is_refused(api):
 
 def test_idempotency_keys_are_per_user(api, mike):
     api.post("/customers", BODY, headers={"Idempotency-Key": "same"})
-    ApiClient(mike).post("/customers", BODY, headers={"Idempotency-Key": "same"})
+    # The same person again: mike confirms a new record (the duplicate rule is tested below).
+    again = ApiClient(mike).post(
+        "/customers", {**BODY, "confirm_new": True}, headers={"Idempotency-Key": "same"}
+    )
+    assert again.status_code == 201
     assert Customer.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "same",
+    [
+        {"phones": [{"label": "work", "number": "512.555.0142"}]},
+        {"emails": [{"label": "work", "address": "maria@example.COM"}]},
+    ],
+    ids=["phone", "email"],
+)
+def test_a_customer_with_the_same_phone_or_email_is_a_409_with_the_match_and_why(api, same):
+    first = api.post("/customers", BODY).json()
+    body = {"first_name": "M.", "last_name": "Lopez-Garcia", **same}
+    answer = api.post("/customers", body)
+    assert answer.status_code == 409
+    [match] = answer.json()["matches"]
+    assert match["id"] == first["id"]
+    assert match["display_name"] == "Maria Lopez"
+    assert match["reasons"] and match["same"] == [next(iter(same))[:-1]]
+    assert Customer.objects.count() == 1  # nothing written
+    confirmed = api.post("/customers", {**body, "confirm_new": True})
+    assert confirmed.status_code == 201
+    assert Customer.objects.count() == 2
+
+
+def test_a_customer_with_the_same_vin_is_refused_by_the_write_path(api, alice):
+    owner = api.post("/customers", BODY).json()
+    actions.add_vehicle(
+        Customer.objects.get(public_id=owner["id"]), acting_user=alice, vin=GOOD_VIN
+    )
+    # A page that adds the vehicle with the customer asks the rule with its VIN.
+    with pytest.raises(LikelyDuplicate) as found:
+        actions.create_customer(
+            alice.dealership, acting_user=alice, first_name="Other", vehicle_vin=GOOD_VIN
+        )
+    [match] = found.value.matches
+    assert str(match.customer.public_id) == owner["id"]
+    assert "vin" in match.same
+    assert Customer.objects.count() == 1
+
+
+def test_a_customer_the_caller_may_not_open_is_named_but_not_linked_in_the_409(
+    api, store_a, alice, mike, dana
+):
+    store_actions.update_store_settings(store_a, acting_user=dana, salespeople_see_all=False)
+    make_customer(
+        store_a,
+        mike,
+        salesperson=mike,
+        first_name="Maria",
+        last_name="Lopez",
+        phones={"mobile": "(512) 555-0142"},
+    )
+    answer = api.post("/customers", {"first_name": "Maria", "phones": BODY["phones"]})
+    assert answer.status_code == 409
+    [match] = answer.json()["matches"]
+    assert match["id"] is None and match["display_name"] == "Maria Lopez"
 
 
 def test_listing_is_paginated_and_searchable(api, store_a, alice):
     for i in range(5):
-        api.post("/customers", {**BODY, "first_name": f"Name{i}", "phones": []})
+        api.post("/customers", {**BODY, "first_name": f"Name{i}", "phones": [], "emails": []})
     page = api.get("/customers?limit=2&offset=0").json()
     assert len(page["items"]) == 2 and page["has_more"] is True
     last = api.get("/customers?limit=2&offset=4").json()
@@ -149,10 +217,6 @@ def test_the_api_docs_load_their_assets_locally_not_from_a_cdn(client):
 def test_a_new_customers_contact_points_stay_true_after_an_update(store_a, alice):
     """The create answers `phones.all()` from the rows it wrote; a later change must not be
     hidden behind that list."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from goodwill.customers import actions
 
     customer = actions.create_customer(
         store_a, acting_user=alice, first_name="Ann", phones={"mobile": "512 555 0101"}

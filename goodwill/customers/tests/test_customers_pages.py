@@ -2,7 +2,9 @@ import pytest
 from django.urls import reverse
 
 from goodwill.conftest import make_customer
+from goodwill.customers.actions import add_vehicle
 from goodwill.customers.models import Customer, CustomerEvent
+from goodwill.dealerships.actions import update_store_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +30,6 @@ def test_the_other_store_sees_its_own_customers(client_for, bob, customer, outsi
 def test_a_salesperson_sees_only_own_and_unassigned_when_the_store_says_so(
     client_for, store_a, alice, mike, dana
 ):
-    from goodwill.dealerships.actions import update_store_settings
 
     ben = make_customer(store_a, mike, first_name="Ben", last_name="Mine", salesperson=alice)
     make_customer(store_a, mike, first_name="Cara", last_name="Theirs", salesperson=mike)
@@ -66,7 +67,6 @@ def test_search_finds_a_customer_by_name_fragment_or_email(client_for, alice, cu
 
 
 def test_search_by_vin_finds_the_owner(client_for, alice, customer):
-    from goodwill.customers.actions import add_vehicle
 
     add_vehicle(customer, acting_user=alice, vin=GOOD_VIN)
     page = client_for(alice).get(reverse("customers:list"), {"q": GOOD_VIN.lower()})
@@ -76,7 +76,6 @@ def test_search_by_vin_finds_the_owner(client_for, alice, customer):
 def test_search_by_the_last_digits_of_a_vin_or_phone_finds_the_owner(
     client_for, alice, customer, outsider_customer
 ):
-    from goodwill.customers.actions import add_vehicle
 
     add_vehicle(customer, acting_user=alice, vin=GOOD_VIN)
     # The same VIN in another store must not leak into this store's results.
@@ -176,7 +175,6 @@ def test_a_wrong_north_american_check_digit_is_a_field_error_and_nothing_is_save
 
 
 def test_a_duplicate_vin_in_the_same_store_is_refused(client_for, alice, customer):
-    from goodwill.customers.actions import add_vehicle
 
     add_vehicle(customer, acting_user=alice, vin=GOOD_VIN)
     other = make_customer(

@@ -1,8 +1,10 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from goodwill.conftest import make_customer
 from goodwill.customers.models import Assignment, CustomerEvent
+from goodwill.dealerships.actions import deactivate_staff
 from goodwill.dealerships.models import StaffEvent, User
 
 pytestmark = pytest.mark.django_db
@@ -78,14 +80,12 @@ def test_deactivating_a_salesperson_reassigns_their_customers_and_keeps_history(
 
 
 def test_a_deactivated_user_cannot_sign_in(client, dana, alice):
-    from goodwill.dealerships.actions import deactivate_staff
 
     deactivate_staff(alice, acting_user=dana, reassign_to=None)
     assert not client.login(username="alice", password="correct-horse-battery")
 
 
 def test_customers_of_a_leaver_can_be_left_unassigned_for_the_whole_store(dana, alice, store_a):
-    from goodwill.dealerships.actions import deactivate_staff
 
     customer = make_customer(store_a, alice, salesperson=alice)
     assert deactivate_staff(alice, acting_user=dana, reassign_to=None) == 1
@@ -94,9 +94,6 @@ def test_customers_of_a_leaver_can_be_left_unassigned_for_the_whole_store(dana, 
 
 
 def test_an_admin_cannot_hand_customers_to_another_stores_staff(dana, alice, bob):
-    from django.core.exceptions import ValidationError
-
-    from goodwill.dealerships.actions import deactivate_staff
 
     with pytest.raises(ValidationError):
         deactivate_staff(alice, acting_user=dana, reassign_to=bob)

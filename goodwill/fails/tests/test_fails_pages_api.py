@@ -8,7 +8,8 @@ from goodwill.conftest import make_staff
 from goodwill.customers.actions import set_consent
 from goodwill.fails import actions, cadence
 from goodwill.fails.models import FailsCase, FollowUp
-from goodwill.floor.models import Deal
+from goodwill.floor import actions as floor_actions
+from goodwill.floor.models import Deal, FloorEvent
 from goodwill.floor.tests.conftest import failed_deal
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,6 @@ def test_withdrawn_consent_blocks_a_planned_follow_up(case, fiona, alice):
     assert cadence.pace_follow_ups(now=timezone.now() + timedelta(days=30)) == planned
     assert set(case.follow_ups.values_list("status", flat=True)) == {FollowUp.Status.BLOCKED}
     # The job's change is in the history too: one event per follow-up, by nobody (the system).
-    from goodwill.floor.models import FloorEvent
 
     paced = FloorEvent.objects.filter(verb=FloorEvent.Verb.FOLLOW_UP_PACED, actor=None)
     assert paced.count() == planned
@@ -131,7 +131,6 @@ def test_withdrawn_consent_blocks_a_planned_follow_up(case, fiona, alice):
 
 
 def test_a_no_show_starts_the_be_back_cadence_on_allowed_channels(store_a, alice, customer):
-    from goodwill.floor import actions as floor_actions
 
     set_consent(customer, "text", granted=True, method="in_person", acting_user=alice)
     appointment = floor_actions.set_appointment(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from goodwill.conftest import make_customer
-from goodwill.floor import actions, adf
+from goodwill.floor import actions, adf, ics
 from goodwill.floor.models import Up
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,6 @@ def test_the_ics_invite_parses_back_with_the_appointment(store_a, alice, custome
         minutes=45,
         purpose="Test drive the Bronco",
     )
-    from goodwill.floor import ics
 
     cal = Calendar.from_ical(ics.invite(appointment))
     [event] = cal.walk("VEVENT")

@@ -1,8 +1,11 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from goodwill.conftest import make_staff
 from goodwill.customers.models import CustomerEvent
 from goodwill.fails.models import FailsCase
 from goodwill.floor import actions
@@ -42,11 +45,6 @@ def test_a_turnover_splits_the_credit_with_the_closer_by_policy(store_a, on_floo
 
 
 def test_an_appointment_set_by_someone_else_earns_the_setter_share(store_a, on_floor, mike):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from goodwill.conftest import make_staff
 
     alice, _ = on_floor
     bea = make_staff(store_a, "bea", "bdc")

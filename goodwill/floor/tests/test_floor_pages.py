@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from goodwill.conftest import make_customer
+from goodwill.customers.models import Customer
 from goodwill.floor import actions
 from goodwill.floor.models import CreditLine, Deal, FloorEvent, Up
 from goodwill.floor.tests.conftest import walk_in
@@ -193,7 +194,6 @@ def test_a_walk_in_who_is_already_a_customer_is_asked_about_before_anyone_is_cre
 ):
     """Bob at the desk is very probably Robert Kowalski: log the up for him, or add a new
     customer — the salesperson decides, nothing typed is lost."""
-    from goodwill.customers.models import Customer
 
     client = client_for(alice)
     typed = {"source": "walk_in", "first_name": "Bob", "last_name": "Kowalski"}

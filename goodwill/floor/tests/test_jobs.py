@@ -4,7 +4,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from goodwill.core.management.commands.worker import discover_jobs
 from goodwill.customers.actions import set_consent
+from goodwill.fails.cadence import pace_follow_ups
 from goodwill.floor import actions, jobs
 from goodwill.floor.models import FloorEvent
 
@@ -42,6 +44,7 @@ def test_reminders_email_the_invite_once_and_only_with_consent(
     assert "BEGIN:VCALENDAR" in message.attachments[0][1]
 
 
-def test_the_worker_finds_the_floor_jobs():
-    assert (jobs.remind_appointments, 300) in jobs.PERIODIC_JOBS
-    assert any(func is jobs.pace_follow_ups for func, _ in jobs.PERIODIC_JOBS)
+def test_the_worker_finds_the_floor_and_fails_jobs():
+    found = {name: (func, every) for name, func, every in discover_jobs()}
+    assert found["floor.remind_appointments"] == (jobs.remind_appointments, 300)
+    assert found["fails.pace_follow_ups"] == (pace_follow_ups, 900)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from goodwill.conftest import make_customer, make_staff
 from goodwill.customers.models import CustomerEvent
 from goodwill.dealerships import actions as store_actions
+from goodwill.fails.models import FollowUp
 from goodwill.floor import actions, rotation
 from goodwill.floor.models import ClockIn, Deal, FloorEvent, Up
 from goodwill.floor.tests.conftest import walk_in
@@ -75,7 +76,6 @@ def test_clocked_out_and_deactivated_people_never_get_an_up(store_a, on_floor, d
 
 
 def test_overdue_follow_ups_skip_only_when_the_store_wants_it(store_a, on_floor):
-    from goodwill.fails.models import FollowUp
 
     alice, ben = on_floor
     FollowUp.objects.create(

@@ -3,6 +3,7 @@ gunicorn's workers would), several pressing "take" on the same up at the same in
 IMMEDIATE transactions queue the writers; exactly one gets the up."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -55,8 +56,6 @@ def test_several_processes_pressing_take_on_one_up_give_it_once(tmp_path):
     assert [t.returncode for t in takers] == [0, 0, 0], [e.decode() for _, e in outputs]
     said = sorted(out.decode().strip() for out, _ in outputs)
     assert said == ["refused: alice already has this up."] * 2 + ["took"], said
-
-    import sqlite3
 
     db = sqlite3.connect(tmp_path / "goodwill.sqlite3")
     assert db.execute("SELECT count(*) FROM floor_deal").fetchone()[0] == 1

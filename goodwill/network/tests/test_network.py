@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from goodwill.conftest import make_staff
 from goodwill.network import actions
 from goodwill.network.models import NetworkEvent, Partnership, Pro, ProMake
+from goodwill.network.suggest import suggest
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +178,6 @@ def test_a_directory_card_of_another_store_can_be_added_to_my_network(
 
 
 def test_directory_suggestions_are_the_nearest_cards_inside_the_radius(store_a, store_c, carol):
-    from goodwill.network.suggest import suggest
 
     for store, lat, lon in ((store_a, 30.357, -97.731), (store_c, 30.508, -97.678)):
         store.latitude, store.longitude = lat, lon

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from goodwill.conftest import make_customer, make_staff
+from goodwill.customers.actions import update_customer
 from goodwill.referrals import actions
 from goodwill.referrals.models import Referral, ReferralPolicy, Reward, ThankYou
 
@@ -185,7 +186,6 @@ def test_rewards_need_a_positive_amount(customer, alice, carol_pro, carol):
 def test_referral_partners_page_shows_what_they_sent_and_when_they_became_customers(
     store_a, customer, alice, carol_pro, client_for
 ):
-    from goodwill.customers.actions import update_customer
 
     friend = make_customer(
         store_a,

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_staff
 from goodwill.dealerships.models import StaffEvent
 from goodwill.referrals import actions
@@ -113,7 +114,6 @@ def test_the_due_time_is_always_inside_business_hours_and_counts_them_exactly(
 
 @pytest.mark.django_db
 def test_the_settings_in_the_api(store_c, carol):
-    from goodwill.api.testing import ApiClient
 
     boss = make_staff(store_c, "hank", "sales_mgr")
     api = ApiClient(boss)

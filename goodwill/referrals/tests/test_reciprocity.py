@@ -9,6 +9,7 @@ from django.utils import timezone
 from goodwill.conftest import make_customer
 from goodwill.network import actions as network_actions
 from goodwill.referrals import actions, ledger
+from goodwill.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,6 @@ def test_a_one_way_partnership_gets_a_gentle_nudge(store_a, customer, alice, car
     row = ledger.store_ledger(store_a)[0]
     assert "received none" in row.nudge
     old = timezone.now() - timedelta(days=ledger.NUDGE_DAYS + 5)
-    from goodwill.referrals.models import Referral
 
     Referral.objects.update(sent_at=old)
     assert ledger.store_ledger(store_a)[0].nudge == ""

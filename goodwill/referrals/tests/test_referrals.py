@@ -10,9 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from goodwill.conftest import make_customer, make_staff
 from goodwill.customers.actions import set_consent
-from goodwill.customers.models import Consent, CustomerEvent
+from goodwill.customers.models import Consent, Customer, CustomerEvent
+from goodwill.dealerships.actions import deactivate_staff
 from goodwill.network.models import Pro
-from goodwill.referrals import actions
+from goodwill.referrals import actions, forms
+from goodwill.referrals.jobs import remind_unacknowledged
 from goodwill.referrals.models import Referral, ReferralEvent
 
 pytestmark = pytest.mark.django_db
@@ -252,7 +254,6 @@ def test_an_earlier_share_consent_is_honoured(customer, alice, carol_pro):
 def test_unacknowledged_referrals_remind_the_pro_and_managers_after_four_business_hours(
     customer, alice, carol_pro, carol, store_c, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from goodwill.referrals.jobs import remind_unacknowledged
 
     boss = make_staff(store_c, "hank", "sales_mgr", email="hank@lonestarhonda.example")
     type(carol).objects.filter(pk=carol.pk).update(email="carol@lonestarhonda.example")
@@ -278,7 +279,6 @@ def test_unacknowledged_referrals_remind_the_pro_and_managers_after_four_busines
 
 
 def test_an_acknowledged_referral_gets_no_reminder(customer, alice, carol_pro, carol):
-    from goodwill.referrals.jobs import remind_unacknowledged
 
     friday_4pm = datetime(2026, 11, 20, 16, 0, tzinfo=CT)
     referral = _send(customer, alice, carol_pro, at=friday_4pm)
@@ -336,7 +336,6 @@ def test_the_customer_page_lists_their_referrals_and_offers_to_refer_them(
 def test_the_customer_menu_is_a_shortlist_but_any_visible_customer_can_be_sent(
     store_a, alice, customer, carol_pro, client_for, monkeypatch, django_assert_max_num_queries
 ):
-    from goodwill.referrals import forms
 
     monkeypatch.setattr(forms, "SHORTLIST", 2)
     for first in ("Ana", "Bea", "Cy"):
@@ -367,7 +366,6 @@ def test_the_customer_menu_is_a_shortlist_but_any_visible_customer_can_be_sent(
 def test_a_pro_whose_login_was_deactivated_gets_no_more_referrals(
     customer, alice, carol_pro, carol, store_c
 ):
-    from goodwill.dealerships.actions import deactivate_staff
 
     boss = make_staff(store_c, "hank", "admin")
     deactivate_staff(carol, acting_user=boss, reassign_to=None, reason="Left the store")
@@ -381,7 +379,6 @@ def test_a_pro_whose_login_was_deactivated_gets_no_more_referrals(
 def test_a_new_customer_who_is_already_in_the_store_is_asked_about_first(
     client_for, alice, customer, carol_pro
 ):
-    from goodwill.customers.models import Customer
 
     client = client_for(alice)
     typed = {

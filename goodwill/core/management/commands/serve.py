@@ -3,13 +3,12 @@
 import os
 
 from django.core.management.base import BaseCommand
+from gunicorn.app.base import BaseApplication
+
+from goodwill.wsgi import application
 
 
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int = 1) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from goodwill.wsgi import application
-
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")

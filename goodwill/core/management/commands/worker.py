@@ -5,29 +5,25 @@ so no queue is needed — running one late, twice, or from two workers is harmle
 runs in its own try block (one failing job never stops the others), database connections
 are recycled between rounds, and SIGTERM/SIGINT finish the current job then exit."""
 
-import importlib
 import logging
 import signal
+import sys
 import time
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.module_loading import autodiscover_modules
 
 log = logging.getLogger("goodwill.worker")
 
 
 def discover_jobs() -> list[tuple[str, object, float]]:
+    """`PERIODIC_JOBS` of every app's `jobs.py`, found with Django's `autodiscover_modules`."""
+    autodiscover_modules("jobs")
     jobs = []
     for config in apps.get_app_configs():
-        if not config.name.startswith("goodwill."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.jobs")
-        except ModuleNotFoundError as exc:
-            if not f"{config.name}.jobs".startswith(exc.name or "-"):
-                raise  # the module exists but something it imports is missing
-            continue
+        module = sys.modules.get(f"{config.name}.jobs")
         for func, every in getattr(module, "PERIODIC_JOBS", []):
             jobs.append((f"{config.label}.{func.__name__}", func, float(every)))
     return jobs

@@ -4,11 +4,12 @@ names, same VIN, same address, each with its reason; the panel on the customer f
 import pytest
 
 from goodwill.api.testing import ApiClient
-from goodwill.conftest import make_customer
+from goodwill.conftest import make_customer, make_staff
 from goodwill.customers.actions import add_vehicle
+from goodwill.customers.duplicates import find_likely_matches
+from goodwill.customers.matching import Rec, compare
+from goodwill.customers.models import Customer
 from goodwill.dealerships.actions import update_store_settings
-from goodwill.dedupe.check import find_likely_matches
-from goodwill.dedupe.matching import Rec, compare
 
 pytestmark = pytest.mark.django_db
 GOOD_VIN = "1FTFW1E84MFA12345"
@@ -119,7 +120,6 @@ def test_submitting_a_likely_duplicate_asks_first_and_keeps_what_was_typed(
 ):
     """The user picks the existing customer or confirms a new record: nothing is created
     until they do, and nothing they typed is lost."""
-    from goodwill.customers.models import Customer
 
     client = client_for(alice)
     typed = {
@@ -145,7 +145,6 @@ def test_submitting_a_likely_duplicate_asks_first_and_keeps_what_was_typed(
 
 
 def test_a_household_member_is_added_without_a_question(client_for, alice, customer):
-    from goodwill.customers.models import Customer
 
     response = client_for(alice).post(
         "/customers/new/",
@@ -185,7 +184,6 @@ def test_the_referral_forms_new_customer_fields_warn_of_duplicates_too(client_fo
 
 
 def test_panel_hides_the_link_to_a_colleagues_customer(client_for, store_a, alice, dana, customer):
-    from goodwill.conftest import make_staff
 
     update_store_settings(store_a, acting_user=dana, salespeople_see_all=False)
     ben = make_staff(store_a, "ben", "sales")

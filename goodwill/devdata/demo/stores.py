@@ -6,11 +6,11 @@ import random
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from goodwill.core import fake
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Customer
 from goodwill.dealerships import actions as store_actions
 from goodwill.dealerships.models import Dealership, User
+from goodwill.devdata import fake
 
 DEMO_PASSWORD = "goodwill-demo"
 R = User.Role
@@ -122,8 +122,7 @@ def _staff_for(code: str, rng: random.Random):
     return [(*fake.fake_person(rng), role) for role in roles]
 
 
-def seed(*, seed: int = 7, customers_per_store: int = 62, stdout=None) -> None:
-    rng = random.Random(seed)
+def seed(*, rng: random.Random, customers_per_store: int = 62, stdout=None) -> None:
     used_phones: set[str] = set()
     # One hash for every demo login: hashing is slow on purpose, sixty times over adds up.
     password_hash = make_password(DEMO_PASSWORD)
@@ -162,30 +161,6 @@ def seed(*, seed: int = 7, customers_per_store: int = 62, stdout=None) -> None:
             _seed_customers(store, staff, rng, customers_per_store, used_phones)
         if stdout:
             stdout.write(f"  {name}: {len(staff)} staff, {customers_per_store} customers")
-    _seed_apps(rng, stdout)
-
-
-def _seed_apps(rng, stdout) -> None:
-    """Apps built on the foundation add their demo data through `goodwill/<app>/demo.py`
-    (`seed(rng, stores)`), in INSTALLED_APPS order, after the stores and customers exist."""
-    import importlib
-
-    from django.apps import apps
-
-    stores = list(Dealership.objects.order_by("id"))
-    for config in apps.get_app_configs():
-        if not config.name.startswith("goodwill.") or config.name == "goodwill.core":
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.demo")
-        except ModuleNotFoundError as exc:
-            if not f"{config.name}.demo".startswith(exc.name or "-"):
-                raise  # the module exists but something it imports is missing
-            continue
-        with transaction.atomic():
-            summary = module.seed(rng=rng, stores=stores)
-        if stdout and summary:
-            stdout.write(f"  {summary}")
 
 
 def _unique_phone(rng, used):
@@ -237,6 +212,7 @@ def _seed_customers(store, staff, rng, count, used_phones):
             emails=emails,
             salesperson=actor if rng.random() < 0.85 else None,
             service_advisor=rng.choice(advisors) if advisors and rng.random() < 0.5 else None,
+            confirm_new=True,  # fictional people with unique phones: nobody to match
             **fields,
         )
         for _ in range(rng.randint(3, 7) if is_business else rng.choice([0, 1, 1, 1, 2])):

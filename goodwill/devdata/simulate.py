@@ -20,13 +20,21 @@ import bisect
 import importlib
 import json
 import math
+import multiprocessing
 import os
 import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from multiprocessing.util import Finalize
 
-from goodwill.core import fake
+from django.apps import apps
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.utils.text import slugify
+
+from goodwill.customers.models import Customer
+from goodwill.dealerships.models import Dealership, StaffEvent, User
+from goodwill.devdata import fake
 
 # ---------------------------------------------------------------------------------------
 # Vocabulary
@@ -978,7 +986,6 @@ class Summary:
 
 
 def _unique_slug(base: str, taken: set[str]) -> str:
-    from django.utils.text import slugify
 
     base = slugify(base)[:54] or "store"
     slug, n = base, 2
@@ -992,9 +999,6 @@ def _unique_slug(base: str, taken: set[str]) -> str:
 def create_stores(plan: list[dict]) -> list[dict]:
     """Write the stores, their staff and the staff's `joined` events; return the plan with
     database ids filled in."""
-    from django.db import transaction
-
-    from goodwill.dealerships.models import Dealership, StaffEvent, User
 
     taken = set(Dealership.objects.values_list("slug", flat=True))
     usernames = set()
@@ -1136,7 +1140,6 @@ class _VinGuard:
 
 
 def _db_table(model_label: str) -> str:
-    from django.apps import apps
 
     return apps.get_model(model_label)._meta.db_table
 
@@ -1160,7 +1163,6 @@ def simulate(
     """Create `dealerships` new stores holding `customers` customers between them.
 
     `progress(advance_customers, advance_rows)` is called after every batch."""
-    from django.db import connection
 
     if dealerships < 1:
         raise ValueError("--dealerships must be at least 1")
@@ -1202,9 +1204,6 @@ def simulate(
 
 def _load_with_params(chunks, summary, *, seed, anchor, progress) -> None:
     """SQLite (and any other backend): executemany in one transaction."""
-    from django.db import connection, transaction
-
-    from goodwill.customers.models import Customer
 
     t0 = time.perf_counter()
     statements = {
@@ -1243,7 +1242,6 @@ def _load_with_params(chunks, summary, *, seed, anchor, progress) -> None:
 
 
 def _copy_statements() -> dict[str, str]:
-    from django.db import connection
 
     return {
         key: "COPY {} ({}) FROM STDIN".format(
@@ -1279,7 +1277,6 @@ def _rename_vins(chunk: Chunk, result: ChunkRows, clashes: set[str], taken: set[
 
 def _foreign_keys() -> dict[str, list[tuple[str, str, str]]]:
     """table key → [(column, parent table, parent column)]."""
-    from django.apps import apps
 
     out = {}
     for key, label, columns in TABLES:
@@ -1298,9 +1295,6 @@ def _check_batch(cur, chunk: Chunk, result: ChunkRows) -> None:
     the triggers lock them, so nobody deletes them before this transaction commits), every
     reference of every row is one of them or a customer of the batch, and every table
     holds exactly the rows generated."""
-    from django.db import IntegrityError
-
-    from goodwill.dealerships.models import Dealership, User
 
     ids = chunk.customer_ids
     lo, hi = ids[0], ids[-1]
@@ -1355,7 +1349,6 @@ def copy_chunk(chunk: Chunk, result: ChunkRows, copy_sql: dict[str, str]) -> Non
     VINs are unique per store (a unique index says so); batches of a store are generated
     apart, so a VIN an earlier batch already holds (astronomically rare) is drawn again,
     and a clash with a batch loading at the same moment rolls back and retries."""
-    from django.db import IntegrityError, connection, transaction
 
     if not _FOREIGN_KEYS:
         _FOREIGN_KEYS.update(_foreign_keys())
@@ -1403,13 +1396,11 @@ _WORKER_COPY_SQL: dict[str, str] | None = None
 
 
 def _close_worker_connections() -> None:
-    from django.db import connections
 
     connections.close_all()
 
 
 def _init_worker() -> None:
-    from multiprocessing.util import Finalize
 
     # Pool workers leave through os._exit: close the connection on the way out.
     Finalize(None, _close_worker_connections, exitpriority=10)
@@ -1417,7 +1408,6 @@ def _init_worker() -> None:
 
 def _can_skip_fk_triggers() -> bool:
     """Only a superuser (or a role granted it) may set session_replication_role."""
-    from django.db import DatabaseError, connection, transaction
 
     try:
         with transaction.atomic(), connection.cursor() as cur:
@@ -1442,11 +1432,6 @@ def _load_postgresql(
 ) -> None:
     """Worker processes generate batches and COPY them, each over its own connection and
     in one transaction per batch, so both cores stay busy between Python and PostgreSQL."""
-    import multiprocessing
-
-    from django.db import connection, connections
-
-    from goodwill.customers.models import Customer
 
     trigram = _trigram_migration()
     set_based = not row_fk_checks and _can_skip_fk_triggers()

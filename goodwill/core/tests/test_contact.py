@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goodwill.customers.contact import format_phone, normalise_email, normalise_phone
+from goodwill.core.contact import format_phone, normalise_email, normalise_phone
 
 area = st.sampled_from(["512", "737", "210", "214", "312", "415", "617", "212"])
 line = st.integers(min_value=100, max_value=199).map(lambda n: f"{n:03d}")

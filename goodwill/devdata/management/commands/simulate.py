@@ -5,6 +5,19 @@
 It adds new stores (it never deletes anything); see goodwill/core/simulate.py."""
 
 from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from goodwill.devdata.simulate import format_summary, simulate
 
 
 class Command(BaseCommand):
@@ -41,7 +54,6 @@ class Command(BaseCommand):
     def handle(
         self, *args, dealerships, customers, seed, staff_per_store, batch, workers, **options
     ):
-        from goodwill.core.simulate import format_summary, simulate
 
         if staff_per_store is not None and staff_per_store < 1:
             raise CommandError("--staff-per-store must be at least 1.")
@@ -63,19 +75,6 @@ class Command(BaseCommand):
             self.stdout.write(format_summary(summary))
 
     def _with_progress(self, customers, kwargs):
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            ProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-        from rich.text import Text
-
-        from goodwill.core.simulate import simulate
 
         class RowsPerSecond(ProgressColumn):
             def render(self, task):

@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import User
+from goodwill.fails import actions as fails_actions
+from goodwill.fails.models import FailsCase
 from goodwill.floor import actions
-from goodwill.floor.models import FloorEvent, Up
-from goodwill.floor.referral_links import open_referral_for
+from goodwill.floor.models import ClockIn, FloorEvent, Up
+from goodwill.floor.referral_links import open_referral_for, received
 
 DAYS = 90
 SOURCE_WEIGHTS = [
@@ -131,7 +133,6 @@ def seed(*, rng, stores) -> str:
 
 def _free(user) -> None:
     """Back-dated deals must not leave today's board thinking the seller is busy."""
-    from goodwill.floor.models import ClockIn
 
     ClockIn.objects.filter(user=user).update(with_up=None)
 
@@ -148,8 +149,6 @@ RECOVERY = {  # how often Fails brings a reason back, so the chart has a shape
 
 
 def _work_fails(rng, deal, fails_people, reason, failed_at, now) -> int:
-    from goodwill.fails import actions as fails_actions
-    from goodwill.fails.models import FailsCase
 
     case = FailsCase.objects.get(deal=deal)
     claim_at = failed_at + timedelta(hours=rng.randint(1, 20))
@@ -196,7 +195,6 @@ def _today(rng, store, sellers, customers, now) -> None:
             at=now - timedelta(minutes=50),
         )
         actions.take_up(up, user=on_floor[0], at=now - timedelta(minutes=48))
-    from goodwill.floor.referral_links import received
 
     referral = received(store).filter(to_user__in=on_floor).first()
     if referral is not None:  # a referral from the network, waiting for its recipient

@@ -19,11 +19,13 @@ keys from jellyfish; nothing here measures distance by hand."""
 from __future__ import annotations
 
 import math
+import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from nicknames import NickNamer
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 _NON_ALPHA = re.compile(r"[^a-z0-9 ]+")
@@ -83,8 +85,6 @@ def company_key(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _nicknamer():
-    from nicknames import NickNamer
-
     return NickNamer()
 
 
@@ -447,8 +447,6 @@ def compare(a: Rec, b: Rec, weights: Weights = DEFAULT_WEIGHTS, fields=None) -> 
 def estimate_u(recs: list[Rec], *, pairs: int = 20_000, seed: int = 1) -> dict:
     """u-probabilities from random pairs (almost all different people), smoothed by the
     defaults so a level that never occurs in the sample keeps a small positive chance."""
-    import random
-
     rng = random.Random(seed)
     n = len(recs)
     if n < 50:

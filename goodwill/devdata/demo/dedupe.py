@@ -41,6 +41,7 @@ def seed(*, rng, stores) -> str:
             region=original.region,
             postal_code=original.postal_code,
             reason="Entered again by the BDC",
+            confirm_new=True,  # the BDC said "add as new": these are the duplicates to find
             **names,
         )
         made += 1
@@ -56,6 +57,7 @@ def seed(*, rng, stores) -> str:
             city=spouse_of.city,
             postal_code=spouse_of.postal_code,
             reason="Household member",
+            confirm_new=True,
         )
     run = run_dedupe(store, acting_user=admin)
     return f"duplicates: {made} entered twice at {store.name}, {run.clusters_found} proposed"

@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from goodwill.core.management.commands.serve import run_gunicorn
+from goodwill.dealerships.models import Dealership
+from goodwill.devdata import demo
 
 
 class Command(BaseCommand):
@@ -35,9 +37,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="Random seed of the demo data.")
 
     def handle(self, *args, reset, port, host, workers, no_serve, no_worker, seed, **options):
-        from goodwill.core import demo
-        from goodwill.dealerships.models import Dealership
-
         if reset:
             self._reset()
         self.stdout.write(f"Database: {connection.settings_dict['NAME']}")

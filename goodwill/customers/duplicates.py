@@ -1,4 +1,15 @@
-"""The entry-time check: "is this person already in the store?" while someone types.
+"""The duplicate rule of the customer write path, and the entry-time check behind it:
+"is this person already in the store?" while someone types, and again before a create.
+
+`customers.actions.create_customer` asks `check_new_customer` before it writes, so pages,
+imports, the API and every app built on customers go through one rule:
+- `SAME_CONTACT` (the default, the API's): a customer of the store already has this phone,
+  email or VIN. Exact index lookups only; a household sharing a landline is stopped too, and
+  the caller confirms with `confirm_new`.
+- `LIKELY` (the pages'): the scorer says 90 %+ (a shared landline with another first name
+  does not stop anyone).
+Either way the caller gets `LikelyDuplicate` with the matches and their reasons, and a user
+who answered "add as a new customer" passes `confirm_new=True`.
 
 Every lookup is index-backed, so it stays fast in a store of a million customers:
 phone → CustomerPhone(dealership, number); email → CustomerEmail(dealership, address_lower);
@@ -12,13 +23,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import jellyfish
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 
-from goodwill.customers.contact import try_normalise_phone
-from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone, Vehicle
-from goodwill.dedupe.matching import (
-    THRESHOLD,
+from goodwill.core.contact import try_normalise_phone
+from goodwill.customers.matching import (
     Rec,
     canonical_first,
     compare,
@@ -26,6 +37,7 @@ from goodwill.dedupe.matching import (
     fold,
     name_family,
 )
+from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone, Vehicle
 
 CANDIDATES_PER_LOOKUP = 20
 SHOW_FROM = -6.0  # log-odds: both names spelled alike is about -4, an exact name +3
@@ -37,6 +49,8 @@ class Match:
     customer: Customer
     score: int  # match probability in per cent
     reasons: list[str]
+    same: frozenset[str] = frozenset()  # the STRONG_KEYS that are identical
+    visible: bool = True  # may the user entering the record open this customer?
 
     @property
     def likely(self) -> bool:
@@ -60,7 +74,6 @@ def _sound_candidates(dealership, first: str, last: str, company: str) -> list[i
     """PostgreSQL: Soundex codes of (last, first) through dedupe_cust_name_sound. Every name
     of the first name's family is asked (Bob → Robert, Rob …), and the swapped order; a
     company by its name (dedupe_cust_company)."""
-    import jellyfish
 
     def sounds(name):
         return sorted({jellyfish.soundex(n) for n in name_family(name) | {name} if n})
@@ -184,12 +197,14 @@ def find_likely_matches(
         reasons = comparison.reasons(typed, rec)
         if reasons:
             # Capped like the bulk pass: a match is a proposal, never a certainty.
-            scored.append((min(round(comparison.probability * 100), 99), rec.id, reasons))
+            same = frozenset(k for k in STRONG_KEYS if comparison.levels.get(k) == "exact")
+            score = min(round(comparison.probability * 100), 99)
+            scored.append((score, rec.id, reasons, same))
     scored.sort(key=lambda m: (-m[0], m[1]))
     scored = scored[:limit]
     # Model instances only for what is shown.
-    customers = Customer.objects.in_bulk([pk for _, pk, _ in scored])
-    return [Match(customers[pk], score, reasons) for score, pk, reasons in scored]
+    customers = Customer.objects.in_bulk([pk for _, pk, _, _ in scored])
+    return [Match(customers[pk], score, reasons, same) for score, pk, reasons, same in scored]
 
 
 def _candidate_recs(dealership, ids) -> list[Rec]:
@@ -231,13 +246,15 @@ def _candidate_recs(dealership, ids) -> list[Rec]:
     ]
 
 
-__all__ = ["Match", "find_likely_matches", "THRESHOLD"]
-
-
 def matches_for(user, **entered) -> list[Match]:
     """`find_likely_matches` for what `user` is entering, each marked `visible` when the user
     may open that customer (a colleague's customer is named but not linked)."""
-    matches = find_likely_matches(user.dealership, **entered)
+    return _mark_visible(user, find_likely_matches(user.dealership, **entered))
+
+
+def _mark_visible(user, matches: list[Match]) -> list[Match]:
+    if not matches:
+        return matches
     visible = set(
         Customer.objects.visible_to(user)
         .filter(pk__in=[m.customer.pk for m in matches])
@@ -248,13 +265,81 @@ def matches_for(user, **entered) -> list[Match]:
     return matches
 
 
-def likely_duplicates(data, user, **entered) -> list[Match]:
-    """For a form that is about to create a customer: the customers that are very probably
-    this person (90 %+), unless the user already answered "add as a new customer"
-    (`confirm_new=1` in the submitted `data`). Household members score low and never ask."""
-    if data.get("confirm_new") == "1":
-        return []
-    return [m for m in matches_for(user, **entered) if m.likely]
+# --- the rule of the write path --------------------------------------------------------------
+
+SAME_CONTACT = "same_contact"
+LIKELY = "likely"
+SAME_CONTACT_KEYS = frozenset({"phone", "email", "vin"})
+
+
+class LikelyDuplicate(ValidationError):
+    """The customer being created is very probably one the store has. Carries the matches
+    (best first, with reasons); pages show them, the API answers 409."""
+
+    def __init__(self, matches: list[Match]):
+        self.matches = matches
+        names = ", ".join(str(m.customer) for m in matches[:3])
+        super().__init__(
+            {"__all__": [f"This looks like a customer the store already has: {names}."]}
+        )
+
+
+def _same_contact_ids(dealership, phones, emails, vin) -> bool:
+    """Is any of these exact contact points already in the store? One query of index
+    lookups, so a create that finds nothing (nearly all of them) pays one round trip."""
+    store = {"dealership": dealership}
+    lookups = []
+    if phones:
+        lookups.append(CustomerPhone.objects.filter(number__in=phones, **store).values("id"))
+    if emails:
+        lookups.append(CustomerEmail.objects.filter(address_lower__in=emails, **store).values("id"))
+    if len(vin) == 17:
+        lookups.append(Vehicle.objects.filter(vin=vin, **store).values("id"))
+    if not lookups:
+        return False
+    first, *rest = lookups
+    return first.union(*rest, all=True).exists() if rest else first.exists()
+
+
+def check_new_customer(
+    dealership,
+    *,
+    acting_user,
+    rule: str = SAME_CONTACT,
+    first_name: str = "",
+    last_name: str = "",
+    company_name: str = "",
+    phones=(),
+    emails=(),
+    vin: str = "",
+    street: str = "",
+    postal_code: str = "",
+) -> None:
+    """Raise `LikelyDuplicate` when the rule says the store already has this customer."""
+    phones = _phones(phones, dealership.phone_region)
+    emails = _emails(emails)
+    vin = "".join((vin or "").split()).upper()
+    if rule == SAME_CONTACT and not _same_contact_ids(dealership, phones, emails, vin):
+        return
+    matches = find_likely_matches(
+        dealership,
+        first_name=first_name,
+        last_name=last_name,
+        company_name=company_name,
+        phones=phones,
+        emails=emails,
+        vin=vin,
+        street="" if rule == SAME_CONTACT else street,
+        postal_code=postal_code,
+    )
+    if rule == SAME_CONTACT:
+        matches = [m for m in matches if m.same & SAME_CONTACT_KEYS]
+    else:
+        matches = [m for m in matches if m.likely]
+    if matches:
+        if acting_user is not None and getattr(acting_user, "is_authenticated", False):
+            _mark_visible(acting_user, matches)
+        raise LikelyDuplicate(matches)
 
 
 def with_chosen_match(data):
@@ -266,3 +351,8 @@ def with_chosen_match(data):
     data = data.copy()
     data["customer"] = chosen
     return data
+
+
+def confirmed_new(data) -> bool:
+    """The user answered "add as a new customer" on a form that showed likely matches."""
+    return data.get("confirm_new") == "1"

@@ -1,0 +1,42 @@
+"""The top navigation, assembled from the apps: each `AppConfig` lists its own entries, so a
+new app adds a menu line without editing the layout (and core imports no domain app).
+
+    class FloorConfig(AppConfig):
+        nav = [NavItem("Floor", "floor:board", key="floor", order=30)]
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    key: str  # the `nav` value a page sets to mark its entry as current
+    order: int = 50
+    roles: tuple[str, ...] = field(default=())  # e.g. ("is_manager",); empty: every staff member
+
+    def shown_to(self, user) -> bool:
+        return all(getattr(user, flag, False) for flag in self.roles)
+
+
+def nav_items() -> list[NavItem]:
+    items = [item for config in apps.get_app_configs() for item in getattr(config, "nav", ())]
+    return sorted(items, key=lambda item: (item.order, item.label))
+
+
+def nav(request):
+    """Context processor: `nav_links`, the entries the signed-in staff member may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or getattr(request, "dealership", None) is None:
+        return {"nav_links": []}
+    return {
+        "nav_links": [
+            {"label": item.label, "url": reverse(item.url_name), "key": item.key}
+            for item in nav_items()
+            if item.shown_to(user)
+        ]
+    }
