@@ -5,15 +5,87 @@ store B = Hill Country Toyota: bob (salesperson) — the outsider of every tenan
 store C = Lone Star Honda: carol (the pro at a partner store)
 """
 
+import io
 import os
+from dataclasses import dataclass, field
 
 import pytest
+from django.apps import apps
+from django.core import mail
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.test import TestCase, override_settings
 from playwright.sync_api import sync_playwright
 
 from goodwill.customers import actions as customer_actions
 from goodwill.dealerships import actions as store_actions
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Slow hashing is the point in production and pure waste in tests (Django's advice):
+    every persona is a login, and PBKDF2 made each test's setup take a second."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+# --- the demo, seeded once per test session ----------------------------------------------------
+
+
+@dataclass
+class DemoSnapshot:
+    """What `goodwill demo` printed and emailed, and every row it wrote (per model)."""
+
+    output: str
+    emails_sent: int
+    tables: list = field(default_factory=list)  # [(model, fields, rows)]
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker, _fast_password_hashing) -> DemoSnapshot:
+    """Runs the real `goodwill demo` (through every app's actions) once per session, inside
+    a transaction that is rolled back, and keeps its rows in memory for `demo` to put back.
+    Seeding takes half a minute; putting the rows back, a second or two."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        out, before = io.StringIO(), len(mail.outbox)
+        # The on-commit callbacks the seeding queued run here, as they would after a commit.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("demo", no_serve=True, stdout=out)
+        snapshot = DemoSnapshot(output=out.getvalue(), emails_sent=len(mail.outbox) - before)
+        for model in apps.get_models(include_auto_created=True):
+            if not model.__module__.startswith("goodwill."):
+                continue
+            fields = model._meta.concrete_fields
+            rows = list(model._base_manager.values_list(*(f.attname for f in fields)))
+            if rows:
+                snapshot.tables.append((model, fields, rows))
+        transaction.set_rollback(True)
+    return snapshot
+
+
+@pytest.fixture
+def demo(db, demo_snapshot) -> DemoSnapshot:
+    """The demo network in this test's database, as `goodwill demo` left it (raw inserts:
+    no `save()`, no `auto_now`, the same ids; foreign keys are checked at commit)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model, fields, rows in demo_snapshot.tables:
+            columns = ", ".join(quote(f.column) for f in fields)
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})",
+                [
+                    [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+                    for row in rows
+                ],
+            )
+        models = [model for model, _, _ in demo_snapshot.tables]
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(statement)
+    return demo_snapshot
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Each app's `api.py` imports these instead of declaring its own copy, so the OpenAPI document
 has one `Error` and one way to page."""
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -53,3 +53,10 @@ def page_of(rows, *, limit: int, offset: int, out) -> dict:
 
 
 PAGE_OFFSET = Field(0, ge=0, le=MAX_OFFSET)
+
+
+def choices(text_choices, *, exclude=(), blank: bool = False):
+    """The values of a model's `TextChoices` as a schema type (`Literal[...]`), so the API
+    accepts and documents exactly what the model does, written once in the model."""
+    values = tuple(v for v in text_choices.values if v not in set(exclude))
+    return Literal[("", *values) if blank else values]

@@ -19,22 +19,16 @@ from goodwill.customers.models import (
 )
 from goodwill.customers.vin import VinError, decode_vin
 
-CUSTOMER_FIELDS = (
-    "kind",
-    "first_name",
-    "last_name",
-    "company_name",
-    "relationship",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "notes",
-)
-VEHICLE_FIELDS = ("vin", "year", "make", "model", "trim", "color", "mileage", "plate", "notes")
+CUSTOMER_FIELDS = Customer.EDITABLE_FIELDS
+VEHICLE_FIELDS = Vehicle.EDITABLE_FIELDS
 
 
 def record_event(customer, verb, *, actor, subject="", changes=None, reason="", at=None):
+    """One history line. `verb` must be one of `CustomerEvent.Verb` (a new kind of line is
+    declared there first, with its label); the subject is cut to its column."""
+    if verb not in CustomerEvent.Verb.values:
+        raise ValueError(f"undeclared customer history verb {verb!r}: add it to CustomerEvent.Verb")
+    subject = subject[: CustomerEvent._meta.get_field("subject").max_length]
     return CustomerEvent.objects.create(
         dealership_id=customer.dealership_id,
         customer=customer,

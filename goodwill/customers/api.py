@@ -1,25 +1,31 @@
 """Customers and vehicles in the JSON API. Same scoped querysets and actions as the pages."""
 
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, Page, StaffRef, staff_ref
+from goodwill.api.schemas import Error, Page, StaffRef, choices, staff_ref
 from goodwill.customers import actions
 from goodwill.customers.duplicates import LikelyDuplicate
-from goodwill.customers.models import Consent, Customer, CustomerEvent, Vehicle
+from goodwill.customers.models import (
+    Consent,
+    Customer,
+    CustomerEmail,
+    CustomerEvent,
+    CustomerPhone,
+    Vehicle,
+)
 from goodwill.customers.search import filter_customers
 
 router = Router(tags=["customers"])
 
-Kind = Literal["person", "business"]
-Relationship = Literal["customer", "prospect", "partner", "friend", "pro"]
-PhoneLabel = Literal["mobile", "home", "work"]
-EmailLabel = Literal["personal", "work"]
+Kind = choices(Customer.Kind)
+Relationship = choices(Customer.Relationship)
+PhoneLabel = choices(CustomerPhone.Label)
+EmailLabel = choices(CustomerEmail.Label)
 
 
 class PhoneIn(Schema):
@@ -157,9 +163,9 @@ class VehicleOut(Schema):
 
 
 class ConsentIn(Schema):
-    channel: Literal["email", "text", "phone", "share"]
+    channel: choices(Consent.Channel)
     granted: bool
-    method: Literal["in_person", "phone", "paper", "web", "email", "import"]
+    method: choices(Consent.Method)
     wording: str = Field("", max_length=500)
 
 

@@ -20,18 +20,7 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "kind",
-            "first_name",
-            "last_name",
-            "company_name",
-            "relationship",
-            "street",
-            "city",
-            "region",
-            "postal_code",
-            "notes",
-        ]
+        fields = list(Customer.EDITABLE_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, dealership, **kwargs):
@@ -99,7 +88,7 @@ class VehicleForm(forms.ModelForm):
 
     class Meta:
         model = Vehicle
-        fields = ["vin", "year", "make", "model", "trim", "color", "mileage", "plate", "notes"]
+        fields = list(Vehicle.EDITABLE_FIELDS)
         help_texts = {"vin": "Make, model and year are filled in from the VIN."}
 
     def __init__(self, *args, **kwargs):

@@ -102,6 +102,21 @@ class Customer(models.Model):
 
     objects = CustomerQuerySet.as_manager()
 
+    # The fields a person types about a customer (forms, the API, imports, merges): the one
+    # list; ids, contact points, assignment and timestamps are handled by the actions.
+    EDITABLE_FIELDS = (
+        "kind",
+        "first_name",
+        "last_name",
+        "company_name",
+        "relationship",
+        "street",
+        "city",
+        "region",
+        "postal_code",
+        "notes",
+    )
+
     class Meta:
         ordering = ["last_name", "first_name", "company_name"]
         indexes = [
@@ -226,6 +241,9 @@ class Vehicle(models.Model):
     notes = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # What a person types about a vehicle; the decoded facts are filled in by the actions.
+    EDITABLE_FIELDS = ("vin", "year", "make", "model", "trim", "color", "mileage", "plate", "notes")
+
     objects = TenantQuerySet.as_manager()
 
     class Meta:
@@ -324,6 +342,9 @@ class CustomerEvent(models.Model):
     """Append-only history: who changed what on a customer, when, old → new, and why."""
 
     class Verb(models.TextChoices):
+        """Every kind of history line, from every app that writes one: `record_event`
+        refuses a verb that is not declared here (one list, one label each)."""
+
         CREATED = "created", "Created"
         UPDATED = "updated", "Updated"
         VEHICLE_ADDED = "vehicle_added", "Vehicle added"
@@ -331,6 +352,27 @@ class CustomerEvent(models.Model):
         CONSENT_GRANTED = "consent_granted", "Consent given"
         CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
         ASSIGNED = "assigned", "Assigned"
+        # dedupe
+        DUPLICATE_DISMISSED = "duplicate_dismissed", "Duplicate dismissed"
+        MERGED = "merged", "Merged"
+        MERGE_UNDONE = "merge_undone", "Merge undone"
+        # referrals
+        REFERRAL_SHARED = "referral_shared", "Referral shared"
+        REFERRAL_SENT = "referral_sent", "Referral sent"
+        # floor
+        UP_LOGGED = "up_logged", "Up logged"
+        UP_TAKEN = "up_taken", "Took the up"
+        UP_OVERRIDDEN = "up_overridden", "Manager assigned the up"
+        TURNED_OVER = "turned_over", "T.O."
+        APPOINTMENT_SET = "appointment_set", "Appointment set"
+        SOLD = "sold", "Sold"
+        NOT_SOLD = "not_sold", "Not sold"
+        # fails
+        FAILS_CLAIMED = "fails_claimed", "Fails: claimed"
+        FAILS_STEP = "fails_step", "Fails: step"
+        FAILS_RECOVERED = "fails_recovered", "Fails: recovered"
+        FAILS_REFERRED = "fails_referred", "Fails: referred out"
+        FAILS_LOST = "fails_lost", "Fails: lost"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
@@ -352,7 +394,4 @@ class CustomerEvent(models.Model):
 
     @property
     def verb_label(self) -> str:
-        try:
-            return self.Verb(self.verb).label
-        except ValueError:
-            return self.verb.replace("_", " ").capitalize()
+        return self.Verb(self.verb).label

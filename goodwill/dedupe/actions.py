@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from goodwill.customers.actions import record_event
 from goodwill.customers.matching import Rec, Weights, estimate_u
-from goodwill.customers.models import Consent, Customer, CustomerEmail, CustomerPhone, Vehicle
+from goodwill.customers.models import (
+    Consent,
+    Customer,
+    CustomerEmail,
+    CustomerEvent,
+    CustomerPhone,
+    Vehicle,
+)
 from goodwill.dedupe.bulk import clusters as find_clusters
 from goodwill.dedupe.bulk import score_pairs
 from goodwill.dedupe.models import (
@@ -26,20 +33,7 @@ from goodwill.dedupe.models import (
 )
 
 # Customer fields a merge decides one by one (the rest, like ids and timestamps, stay).
-MERGE_FIELDS = (
-    "kind",
-    "first_name",
-    "last_name",
-    "company_name",
-    "relationship",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "notes",
-    "salesperson",
-    "service_advisor",
-)
+MERGE_FIELDS = (*Customer.EDITABLE_FIELDS, "salesperson", "service_advisor")
 BATCH = 5_000
 
 
@@ -189,7 +183,7 @@ def dismiss_cluster(cluster: DuplicateCluster, *, acting_user) -> DuplicateClust
     for customer in Customer.objects.filter(pk__in=ids):
         record_event(
             customer,
-            "duplicate_dismissed",
+            CustomerEvent.Verb.DUPLICATE_DISMISSED,
             actor=acting_user,
             subject=f"{len(ids)} records",
             reason="Marked as different people",
@@ -391,7 +385,7 @@ def merge_customers(
     moved_count = sum(len(m["pks"]) for m in moved)
     record_event(
         survivor,
-        "merged",
+        CustomerEvent.Verb.MERGED,
         actor=acting_user,
         subject=f"{record.merged_name} merged in",
         changes={**event_changes, "rows moved": ["", str(moved_count)]},
@@ -495,7 +489,7 @@ def undo_merge(record: Merge, *, acting_user, reason: str = "") -> Customer:
         )
     record_event(
         survivor,
-        "merge_undone",
+        CustomerEvent.Verb.MERGE_UNDONE,
         actor=acting_user,
         subject=f"{merged.display_name} split off again",
         changes=changes,
@@ -503,7 +497,7 @@ def undo_merge(record: Merge, *, acting_user, reason: str = "") -> Customer:
     )
     record_event(
         merged,
-        "merge_undone",
+        CustomerEvent.Verb.MERGE_UNDONE,
         actor=acting_user,
         subject=f"restored from {survivor.display_name}",
         reason=reason,

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, Page
+from goodwill.api.schemas import Error, Page, choices
 from goodwill.customers.duplicates import find_likely_matches
 from goodwill.customers.models import Customer
 from goodwill.dedupe import actions
@@ -156,7 +156,7 @@ def _customers_of(dealership, clusters) -> dict:
 @router.get("/duplicates/clusters", response={200: ClusterPage, 403: Error})
 def list_clusters(
     request,
-    status: Literal["open", "merged", "dismissed"] = "open",
+    status: choices(DuplicateCluster.Status) = "open",
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ):

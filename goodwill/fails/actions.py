@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from goodwill.customers import actions as customer_actions
+from goodwill.customers.models import CustomerEvent
 from goodwill.dealerships.models import User
 from goodwill.fails import cadence
 from goodwill.fails.models import FailsCase, FailsStep, FollowUp
@@ -72,7 +73,11 @@ def claim(case: FailsCase, *, specialist, at=None) -> FailsCase:
     case.save(update_fields=["claimed_by", "claimed_at", "status"])
     record(case.dealership_id, V.FAILS_CLAIMED, actor=specialist, deal=case.deal, at=at)
     customer_actions.record_event(
-        case.customer, "fails_claimed", actor=specialist, subject=specialist.display_name, at=at
+        case.customer,
+        CustomerEvent.Verb.FAILS_CLAIMED,
+        actor=specialist,
+        subject=specialist.display_name,
+        at=at,
     )
     cadence.schedule(
         case.customer, FollowUp.Kind.FAILS, owner=specialist, deal=case.deal, case=case, start=at
@@ -167,7 +172,7 @@ def _write_step(
     )
     customer_actions.record_event(
         case.customer,
-        "fails_step",
+        CustomerEvent.Verb.FAILS_STEP,
         actor=actor,
         subject=FailsStep.Kind(kind).label,
         reason=notes[:300],
@@ -229,7 +234,7 @@ def close(
     )
     customer_actions.record_event(
         case.customer,
-        f"fails_{status}",
+        CustomerEvent.Verb(f"fails_{status}"),
         actor=actor,
         subject=FailsCase.Status(status).label,
         reason=reason,

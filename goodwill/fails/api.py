@@ -11,22 +11,14 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, StaffRef, staff_ref
+from goodwill.api.schemas import Error, StaffRef, choices, staff_ref
 from goodwill.fails import actions, cadence
 from goodwill.fails.models import FailsCase, FailsStep, FollowUp
 from goodwill.network.models import Pro
 
 router = Router(tags=["fails"])
 
-StepKind = Literal[
-    "save_a_deal",
-    "call_back",
-    "new_numbers",
-    "another_vehicle",
-    "be_back",
-    "referral_out",
-    "note",
-]
+StepKind = choices(FailsStep.Kind)
 
 
 class StepOut(Schema):
@@ -67,7 +59,7 @@ class StepIn(Schema):
 
 
 class CloseIn(Schema):
-    status: Literal["recovered", "referred", "lost"]
+    status: choices(FailsCase.Status, exclude=FailsCase.OPEN_STATUSES)
     reason: str = Field("", max_length=300)
     vehicle: str = Field("", max_length=200, description="For a recovered (sold) deal")
     vin: str = Field("", max_length=17)

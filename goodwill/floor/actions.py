@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from goodwill.customers import actions as customer_actions
 from goodwill.customers import duplicates as duplicate_rule
-from goodwill.customers.models import Assignment, Customer
+from goodwill.customers.models import Assignment, Customer, CustomerEvent
 from goodwill.floor import referral_links, rotation, signals
 from goodwill.floor.credit import write_credit_lines
 from goodwill.floor.history import record
@@ -202,7 +202,11 @@ def log_up(
         at=at,
     )
     customer_actions.record_event(
-        customer, "up_logged", actor=acting_user, subject=up.get_source_display(), at=at
+        customer,
+        CustomerEvent.Verb.UP_LOGGED,
+        actor=acting_user,
+        subject=up.get_source_display(),
+        at=at,
     )
     return up
 
@@ -354,7 +358,7 @@ def turn_over(deal: Deal, *, to_user, to_role: str, acting_user, reason: str = "
     )
     customer_actions.record_event(
         deal.customer,
-        "turned_over",
+        CustomerEvent.Verb.TURNED_OVER,
         actor=acting_user,
         subject=f"{from_user.display_name} → {to_user.display_name}",
         reason=reason,
@@ -410,7 +414,7 @@ def mark_sold(
         at=at,
     )
     customer_actions.record_event(
-        deal.customer, "sold", actor=acting_user, subject=deal.vehicle, at=at
+        deal.customer, CustomerEvent.Verb.SOLD, actor=acting_user, subject=deal.vehicle, at=at
     )
     write_credit_lines(deal, credit_policy(deal.dealership), at=at)
     referral_links.mark_won(deal, acting_user=acting_user, at=at)
@@ -440,7 +444,12 @@ def mark_not_sold(deal: Deal, *, acting_user, reason: str, notes: str = "", at=N
         at=at,
     )
     customer_actions.record_event(
-        deal.customer, "not_sold", actor=acting_user, subject=reason, reason=notes, at=at
+        deal.customer,
+        CustomerEvent.Verb.NOT_SOLD,
+        actor=acting_user,
+        subject=reason,
+        reason=notes,
+        at=at,
     )
     # Every not-sold deal enters the Fails queue (fails receives this in the transaction).
     signals.deal_not_sold.send(sender=Deal, deal=deal, actor=acting_user, at=at)
@@ -479,7 +488,7 @@ def mark_recovered(
     )
     customer_actions.record_event(
         deal.customer,
-        "sold",
+        CustomerEvent.Verb.SOLD,
         actor=specialist,
         subject=deal.vehicle,
         reason="Fails recovery",
@@ -532,7 +541,7 @@ def set_appointment(
     )
     customer_actions.record_event(
         customer,
-        "appointment_set",
+        CustomerEvent.Verb.APPOINTMENT_SET,
         actor=acting_user,
         subject=timezone.localtime(starts_at).strftime("%b %-d, %Y %-I:%M %p"),
         reason=purpose,

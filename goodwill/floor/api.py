@@ -4,7 +4,6 @@ pages; every create goes through run_idempotent."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -16,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, StaffRef, staff_ref
+from goodwill.api.schemas import Error, StaffRef, choices, staff_ref
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import User
 from goodwill.floor import actions, adf, ics, rotation
@@ -25,7 +24,7 @@ from goodwill.floor.referral_links import received
 
 router = Router(tags=["floor"])
 
-Source = Literal["walk_in", "phone", "internet", "referral", "be_back", "service"]
+Source = choices(Up.Source)
 
 
 class NewCustomer(Schema):
@@ -85,7 +84,7 @@ class PassIn(Schema):
 
 class TurnOverIn(Schema):
     to_user_id: UUID
-    to_role: Literal["manager", "closer", "salesperson"] = "manager"
+    to_role: choices(TurnOver.ToRole) = "manager"
     reason: str = Field("", max_length=300)
 
 
@@ -162,7 +161,7 @@ class AppointmentOut(Schema):
 
 
 class AppointmentStatusIn(Schema):
-    status: Literal["set", "shown", "no_show", "cancelled"]
+    status: choices(Appointment.Status)
 
 
 class LeadsOut(Schema):
@@ -285,7 +284,7 @@ def _working_deal(request, deal_id) -> Deal:
 
 
 @router.get("/ups", response=list[UpOut], summary="Waiting ups, with who takes each")
-def list_ups(request, status: Literal["waiting", "working", "closed"] = "waiting"):
+def list_ups(request, status: choices(Up.Status) = "waiting"):
     rows = list(_ups(request).filter(status=status).order_by("-logged_at")[:100])
     places = rotation.line(request.dealership, actions.floor_settings(request.dealership))
     return [up_out(u, rotation.who_takes(u, places) if status == "waiting" else None) for u in rows]
@@ -388,7 +387,7 @@ def clock_out(request):
 
 
 @router.get("/deals", response=list[DealOut], tags=["deals"])
-def list_deals(request, outcome: Literal["open", "sold", "not_sold"] | None = None):
+def list_deals(request, outcome: choices(Deal.Outcome) | None = None):
     qs = Deal.objects.visible_to(request.user).select_related(
         "up", "customer", "salesperson", "closer", "recovered_by"
     )

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from goodwill.customers.actions import record_event, set_consent
-from goodwill.customers.models import Consent, Customer
+from goodwill.customers.models import Consent, Customer, CustomerEvent
 from goodwill.dealerships.models import Dealership, StaffEvent, User
 from goodwill.network.models import Pro
 from goodwill.referrals import emails
@@ -255,7 +255,7 @@ def send_referral(
     if kind == Referral.Kind.PARTNER:
         record_event(
             customer,
-            "referral_shared",
+            CustomerEvent.Verb.REFERRAL_SHARED,
             actor=acting_user,
             at=at,
             subject=f"to {pro.name} at {pro.store_name}"[:120],
@@ -274,7 +274,7 @@ def send_referral(
     else:
         record_event(
             customer,
-            "referral_sent",
+            CustomerEvent.Verb.REFERRAL_SENT,
             actor=acting_user,
             at=at,
             subject=f"to {referral.to_display} (our store)"[:120],

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, Page
-from goodwill.customers.models import Customer
+from goodwill.api.schemas import Error, Page, choices
+from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import User
 from goodwill.network.models import Pro
 from goodwill.referrals import actions
@@ -29,11 +29,11 @@ class ReferralIn(Schema):
     to_user_id: UUID | None = None
     to_department: str = Field("", max_length=12)
     make: str = Field("", max_length=40)
-    source: Literal["unprompted", "asked", "card"] = "unprompted"
-    referrer_kind: Literal["staff", "customer", "friend", "partner"] = "staff"
+    source: choices(Referral.Source) = "unprompted"
+    referrer_kind: choices(Referral.Referrer) = "staff"
     referrer_customer_id: UUID | None = None
     note: str = Field("", max_length=1000)
-    direction_method: Literal["", "in_person", "phone", "paper", "web", "email", "import"] = Field(
+    direction_method: choices(Consent.Method, blank=True) = Field(
         "",
         description="Set when the customer directs, now, that their details go to the pro "
         "(recorded as their 'share' consent with the wording read to them).",

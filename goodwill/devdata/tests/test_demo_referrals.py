@@ -1,9 +1,6 @@
 """The demo has partnerships and referrals in every state at every store."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
 from goodwill.dealerships.models import Dealership, User
@@ -13,10 +10,8 @@ from goodwill.referrals.models import Referral, Reward, ThankYou
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_partnerships_and_referrals_in_every_state_at_every_store(client):
-    out = io.StringIO()
-    call_command("demo", no_serve=True, stdout=out)
-    assert "referrals:" in out.getvalue() and "network:" in out.getvalue()
+def test_the_demo_has_partnerships_and_referrals_in_every_state_at_every_store(client, demo):
+    assert "referrals:" in demo.output and "network:" in demo.output
     stores = list(Dealership.objects.all())
     assert len(stores) == 8
     assert Partnership.objects.filter(status="agreed", partner_store__isnull=False).count() >= 20

@@ -51,6 +51,10 @@ def test_simulate_fills_a_small_network_that_search_can_find():
         assert 1 <= len(store.makes) <= 4
         assert store.latitude and store.longitude
     assert StaffEvent.objects.filter(verb="joined").count() == User.objects.count()
+    # The history it writes uses only declared verbs, as the actions must.
+    assert set(CustomerEvent.objects.values_list("verb", flat=True)) <= set(
+        CustomerEvent.Verb.values
+    )
 
     # People and fleets, each with a phone, most with an email; denormalised fields filled.
     kinds = Counter(Customer.objects.values_list("kind", flat=True))
@@ -157,7 +161,7 @@ def test_a_batch_pointing_at_a_missing_row_is_rolled_back():
             "FROM generate_series(1, 20)"
         )
         ids = sorted(row[0] for row in cur.fetchall())
-    chunk = sim._make_chunk(entry, 0, 20, ids, seed=5, anchor=1_700_000_000, dialect=sim.POSTGRESQL)
+    chunk = sim.make_chunk(entry, 0, 20, ids, seed=5, anchor=1_700_000_000, dialect=sim.POSTGRESQL)
     chunk.set_based_fk_checks = True
     result = sim.generate_chunk(chunk)
     # A staff member who does not exist, as a generator bug would write it.
@@ -166,8 +170,8 @@ def test_a_batch_pointing_at_a_missing_row_is_rolled_back():
         f"\t{entry['sellers'][0][0]}\t".encode(), f"\t{ghost}\t".encode(), 1
     )
     with pytest.raises(IntegrityError):
-        sim.copy_chunk(chunk, result, sim._copy_statements())
+        sim.copy_chunk(chunk, result, sim.copy_statements())
     assert not Customer.objects.filter(id__in=ids).exists()
     # The same batch, intact, loads.
-    sim.copy_chunk(chunk, sim.generate_chunk(chunk), sim._copy_statements())
+    sim.copy_chunk(chunk, sim.generate_chunk(chunk), sim.copy_statements())
     assert Customer.objects.filter(id__in=ids).count() == 20
