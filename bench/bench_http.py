@@ -345,10 +345,14 @@ class Server:
 def start_servers(args, store: Dealership) -> tuple[Server, Server]:
     env = dict(os.environ)
     env["GOODWILL_ACCESS_LOG"] = ""
+    if args.goodwill_src:
+        env["PYTHONPATH"] = str(Path(args.goodwill_src).resolve())
     ours = Server(
         "goodwill",
         [
-            str(VENV_BIN / "goodwill"),
+            sys.executable,
+            "-m",
+            "goodwill.cli",
             "serve",
             "--port",
             str(args.port),
@@ -479,6 +483,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18610, help="Goodwill's; bare gets +1.")
     parser.add_argument("--only", default="", help="Comma-separated endpoints.")
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument(
+        "--goodwill-src",
+        help="Serve the goodwill package of another checkout (put first on PYTHONPATH), "
+        "for an A/B run of two versions against the same bare app.",
+    )
     args = parser.parse_args()
     endpoints = [e for e in args.only.split(",") if e] or list(ENDPOINTS)
     unknown = set(endpoints) - set(ENDPOINTS)
@@ -488,7 +497,8 @@ def main() -> None:
         say("Note: not PostgreSQL; the budgets are for PostgreSQL at 1,000,000 customers.")
 
     ensure_data(args.customers, args.skip_load)
-    subprocess.run([sys.executable, "-m", "bare.load"], cwd=BENCH, check=True, env=dict(os.environ))
+    bare_env = dict(os.environ, DJANGO_SETTINGS_MODULE="bare.settings")
+    subprocess.run([sys.executable, "-m", "bare.load"], cwd=BENCH, check=True, env=bare_env)
     store = pick_store(args.store)
     user = staff_for(store)
     _, token = ApiToken.issue(user, name="bench_http")
@@ -504,6 +514,7 @@ def main() -> None:
         f"{store.slug} has {in_store:,}. {connection.vendor}, {args.workers} sync workers each, "
         f"{args.clients} client processes, {args.rounds} rounds × {args.seconds:g} s per run."
     )
+    say(f"Goodwill served from: {args.goodwill_src or 'this checkout'}")
     say(f"Load average at start: {load_average()}  (cores: {os.cpu_count()})")
     ours, bare = start_servers(args, store)
     results: dict[str, dict[str, list]] = {e: {"gw": [], "bare": []} for e in endpoints}

@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from goodwill.core.contact import normalise_email, normalise_phone
-from goodwill.core.insert import insert_with_children
 from goodwill.customers import duplicates as duplicate_rule
 from goodwill.customers.models import (
     Assignment,
@@ -144,16 +143,6 @@ def _sync_contact_points(customer, *, phones, emails, region) -> dict:
     return changes
 
 
-def _remember(customer, **rows) -> None:
-    """The rows just written are what `customer.phones.all()` would read back (in id order):
-    kept as prefetch_related keeps them, they save the API two queries per create."""
-    cache = customer.__dict__.setdefault("_prefetched_objects_cache", {})
-    for name, objs in rows.items():
-        queryset = getattr(customer, name).get_queryset()
-        queryset._result_cache, queryset._prefetch_done = list(objs), True
-        cache[name] = queryset
-
-
 @transaction.atomic
 def create_customer(
     dealership,
@@ -176,8 +165,9 @@ def create_customer(
     pages' 90 %+ rule) raises `LikelyDuplicate` and nothing is written. `vehicle_vin` is the
     VIN of a vehicle the caller adds next, checked with the rest.
 
-    This is the API's hot path: validation runs in Python and the rows (customer, phones,
-    emails, the history event) go in with one statement on PostgreSQL."""
+    This is the API's hot path: validation runs in Python (no `full_clean` queries), then
+    plain ORM writes: the customer, its phones and its emails (one `bulk_create` each) and
+    the history event."""
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
@@ -230,8 +220,10 @@ def create_customer(
         changes=changes,
         reason=reason,
     )
-    insert_with_children(customer, [*phone_rows, *email_rows, created])
-    _remember(customer, phones=phone_rows, emails=email_rows)
+    customer.save(force_insert=True)
+    CustomerPhone.objects.bulk_create(phone_rows)
+    CustomerEmail.objects.bulk_create(email_rows)
+    created.save(force_insert=True)
     if salesperson:
         assign(
             customer,

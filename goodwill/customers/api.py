@@ -3,10 +3,12 @@
 from datetime import datetime
 from uuid import UUID
 
+from django.db.models import CharField, Value
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
+from goodwill.api.responses import json_answer
 from goodwill.api.schemas import Error, Page, StaffRef, choices, staff_ref
 from goodwill.customers import actions
 from goodwill.customers.duplicates import LikelyDuplicate
@@ -187,13 +189,58 @@ class EventOut(Schema):
     reason: str
 
 
-def customer_out(c: Customer) -> dict:
+# What `customer_out` reads, and nothing else (`only()`): the read endpoints load these.
+STAFF_FIELDS = ("public_id", "first_name", "last_name", "username")
+READ_FIELDS = (
+    "public_id",
+    *actions.CUSTOMER_FIELDS,
+    "created_at",
+    "updated_at",
+    *(f"{role}__{f}" for role in ("salesperson", "service_advisor") for f in STAFF_FIELDS),
+)
+
+
+def contact_points(customer_ids) -> dict[int, tuple[list, list]]:
+    """{customer id: (phones, emails)} as the answer shows them, in id order, for a page of
+    customers in one query (phones UNION ALL emails, plain values: no model instances).
+    Instead of `prefetch_related("phones", "emails")`: one round trip and ~100 model
+    instances fewer per page of 50 (bench/bench_http.py, list 50)."""
+    out: dict[int, tuple[list, list]] = {pk: ([], []) for pk in customer_ids}
+    if not out:
+        return out
+    kind = Value("phone", output_field=CharField())
+    phones = (
+        CustomerPhone.objects.filter(customer_id__in=out)
+        .order_by()
+        .values_list("id", "customer_id", kind, "label", "number")
+    )
+    emails = (
+        CustomerEmail.objects.filter(customer_id__in=out)
+        .order_by()
+        .values_list(
+            "id", "customer_id", Value("email", output_field=CharField()), "label", "address"
+        )
+    )
+    for _, customer_id, what, label, value in phones.union(emails, all=True).order_by("id"):
+        if what == "phone":
+            out[customer_id][0].append({"label": label, "number": value})
+        else:
+            out[customer_id][1].append({"label": label, "address": value})
+    return out
+
+
+def customer_out(c: Customer, contacts: tuple[list, list] | None = None) -> dict:
+    """The answer for one customer; `contacts` from `contact_points` (read here if not)."""
+    if contacts is None:
+        contacts = contact_points([c.pk])[c.pk]
+    phones, emails = contacts
     return {
         "id": c.public_id,
-        **{f: getattr(c, f) for f in actions.CUSTOMER_FIELDS},
+        "kind": c.kind,
         "display_name": c.display_name,
-        "phones": [{"label": p.label, "number": p.number} for p in c.phones.all()],
-        "emails": [{"label": e.label, "address": e.address} for e in c.emails.all()],
+        **{f: getattr(c, f) for f in actions.CUSTOMER_FIELDS if f != "kind"},
+        "phones": phones,
+        "emails": emails,
         "salesperson": staff_ref(c.salesperson),
         "service_advisor": staff_ref(c.service_advisor),
         "created_at": c.created_at,
@@ -235,16 +282,22 @@ def list_customers(
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ):
-    qs = _visible(request).prefetch_related("phones", "emails")
+    """Three queries whatever the page size (token, customers, their phones and emails),
+    answered without a second validation pass (`goodwill.api.responses`)."""
+    qs = _visible(request).only(*READ_FIELDS)
     if q:
         qs = filter_customers(qs, q, dealership=request.dealership)
     rows = list(qs[offset : offset + limit + 1])
-    return {
-        "items": [customer_out(c) for c in rows[:limit]],
-        "limit": limit,
-        "offset": offset,
-        "has_more": len(rows) > limit,
-    }
+    page = rows[:limit]
+    contacts = contact_points([c.pk for c in page])
+    return json_answer(
+        {
+            "items": [customer_out(c, contacts[c.pk]) for c in page],
+            "limit": limit,
+            "offset": offset,
+            "has_more": len(rows) > limit,
+        }
+    )
 
 
 @router.post("/customers", response={201: CustomerOut, 409: DuplicateOut, 422: Error})
@@ -266,7 +319,7 @@ def create_customer(request, payload: CustomerIn):
         return customer_out(customer)
 
     try:
-        return run_idempotent(request, create, schema=CustomerOut)
+        return run_idempotent(request, create, schema=CustomerOut, trusted=True)
     except LikelyDuplicate as exc:
         return Status(409, _duplicate_out(exc))
 
@@ -290,7 +343,9 @@ def _duplicate_out(exc: LikelyDuplicate) -> dict:
 
 @router.get("/customers/{uuid:customer_id}", response=CustomerOut)
 def get_customer(request, customer_id: UUID):
-    return customer_out(_get_customer(request, customer_id))
+    """Three queries (token, customer with its staff, phones and emails)."""
+    customer = get_object_or_404(_visible(request).only(*READ_FIELDS), public_id=customer_id)
+    return json_answer(customer_out(customer))
 
 
 @router.patch("/customers/{uuid:customer_id}", response={200: CustomerOut, 422: Error})

@@ -2,13 +2,16 @@
 
 The shape of the query decides the lookup, so every branch hits an index:
 email → CustomerEmail(dealership, address_lower); phone → CustomerPhone(dealership, number);
-VIN → Vehicle(dealership, vin); otherwise name fragments → Customer.search_name
-(a trigram GIN index on PostgreSQL).
+VIN → Vehicle(dealership, vin); otherwise name fragments → Customer.search_name, on
+PostgreSQL through the store's own trigrams (`customers_store_grams`, migration 0005), so a
+fragment reads the entries of one store, not of the network; SQLite scans the store.
 """
 
 import re
 
-from django.db.models import Q
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections
+from django.db.models import F, Func, Q, TextField, Value
 
 from goodwill.core.contact import try_normalise_phone
 from goodwill.customers.models import CustomerEmail, CustomerPhone, Vehicle
@@ -16,6 +19,33 @@ from goodwill.customers.models import CustomerEmail, CustomerPhone, Vehicle
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 PARTIAL_VIN_RE = re.compile(r"^(?=.*\d)[A-HJ-NPR-Z0-9]{6,8}$")
 PHONE_CHARS_RE = re.compile(r"^[\d\s()+.\-–/x]+$", re.IGNORECASE)
+HAS_TRIGRAM_RE = re.compile(r"[^\W_]{3}")  # three letters or digits in a row: pg_trgm's words
+
+
+class StoreGrams(Func):
+    """`customers_store_grams(store, text)`: "<store>:<trigram>" for each trigram inside the
+    words of the text (migration 0005 indexes it over customers with a GIN)."""
+
+    function = "customers_store_grams"
+    output_field = ArrayField(TextField())
+
+
+def name_condition(qs, tokens: list[str], *, dealership):
+    """Every token a substring of the name. On PostgreSQL each token of three letters or
+    more first asks the store's trigram index for its trigrams (`@>`); LIKE rechecks."""
+    condition = Q()
+    for token in tokens:
+        condition &= Q(search_name__contains=token)
+    qs = qs.filter(condition)
+    if connections[qs.db].vendor != "postgresql":
+        return qs
+    grams = [t for t in tokens if HAS_TRIGRAM_RE.search(t)]
+    if not grams:
+        return qs  # e.g. "li": the store's rows are scanned, still one store's
+    qs = qs.alias(_store_grams=StoreGrams(F("dealership_id"), F("search_name")))
+    for token in grams:
+        qs = qs.filter(_store_grams__contains=StoreGrams(Value(dealership.pk), Value(token)))
+    return qs
 
 
 def filter_customers(qs, query: str, *, dealership):
@@ -56,7 +86,4 @@ def filter_customers(qs, query: str, *, dealership):
             )[:200]
         )
         return qs.filter(Q(id__in=by_vin) | Q(search_name__contains=query.lower()))
-    condition = Q()
-    for token in query.lower().split()[:5]:
-        condition &= Q(search_name__contains=token)
-    return qs.filter(condition)
+    return name_condition(qs, query.lower().split()[:5], dealership=dealership)

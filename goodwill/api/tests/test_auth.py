@@ -1,4 +1,4 @@
-"""Bearer tokens: the hand-written lookup must load exactly what the ORM would, and refuse
+"""Bearer tokens: the lookup loads the user and their store, and refuses
 revoked tokens and deactivated staff."""
 
 import io
@@ -14,9 +14,13 @@ from goodwill.dealerships.models import User
 pytestmark = pytest.mark.django_db
 
 
-def test_the_token_loads_the_user_and_store_exactly_as_the_orm_does(alice):
+def test_the_token_loads_the_user_and_store_exactly_as_the_orm_does(
+    alice, django_assert_num_queries
+):
     _, token = ApiToken.issue(alice)
-    loaded = token_user(token)
+    with django_assert_num_queries(1):
+        loaded = token_user(token)
+        assert loaded.dealership.pk == alice.dealership_id
     expected = User.objects.select_related("dealership").get(pk=alice.pk)
     for field in User._meta.concrete_fields:
         assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name

@@ -216,7 +216,7 @@ def _db_table(model) -> str:
 
 
 def _trigram_migration():
-    return importlib.import_module("goodwill.customers.migrations.0003_search_name_trigram")
+    return importlib.import_module("goodwill.customers.migrations.0005_store_name_grams")
 
 
 def simulate(
@@ -560,7 +560,8 @@ def _load_postgresql(
         t1 = time.perf_counter()
         with connection.cursor() as cur:
             cur.execute("SET maintenance_work_mem TO '1GB'")
-            for sql in trigram.CREATE:  # IF NOT EXISTS: a no-op when the index was kept
+            # IF NOT EXISTS: a no-op when the index was kept
+            for sql in trigram.create_sql(trigram.trgm_schema(cur)):
                 cur.execute(sql)
             cur.execute("RESET maintenance_work_mem")
             for _, label, _ in TABLES:
