@@ -32,9 +32,22 @@ def try_normalise_phone(raw: str, region: str = "US") -> str | None:
 
 
 def format_phone(e164: str) -> str:
-    """How staff read a stored number: national format at home, international abroad."""
+    """How staff read a stored number: national format at home, international abroad.
+
+    A North American number (+1, ten digits, area code and exchange from 2 to 9: what
+    nearly every row holds) is cut into "(512) 555-0142" directly, as phonenumbers formats
+    it (a Hypothesis test holds them equal): parsing each number was a sixth of the customer
+    list page's time (50 rows)."""
     if not e164:
         return ""
+    if (
+        len(e164) == 12
+        and e164.startswith("+1")
+        and e164[2:].isdigit()
+        and e164[2] not in "01"
+        and e164[5] not in "01"
+    ):
+        return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -12,6 +12,20 @@ from goodwill.customers.models import Consent, Customer, Vehicle
 from goodwill.customers.search import filter_customers
 
 PAGE_SIZE = 50
+# What a row of the customer list shows, and nothing else (`only()`).
+LIST_FIELDS = (
+    "public_id",
+    "kind",
+    "first_name",
+    "last_name",
+    "company_name",
+    "relationship",
+    "primary_phone",
+    "primary_email",
+    "salesperson__first_name",
+    "salesperson__last_name",
+    "salesperson__username",
+)
 
 
 def get_customer_for_user(request, customer_id) -> Customer:
@@ -33,7 +47,9 @@ def get_vehicle_for_user(request, vehicle_id) -> Vehicle:
 def customer_list(request):
     query = request.GET.get("q", "").strip()
     mine = request.GET.get("mine") == "1"
-    qs = Customer.objects.visible_to(request.user).select_related("salesperson")
+    qs = (
+        Customer.objects.visible_to(request.user).select_related("salesperson").only(*LIST_FIELDS)
+    )
     if query:
         qs = filter_customers(qs, query, dealership=request.dealership)
     if mine:

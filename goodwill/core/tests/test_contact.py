@@ -1,3 +1,4 @@
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
@@ -50,3 +51,12 @@ def test_emails_are_checked_without_the_network_and_normalised():
     assert normalise_email("  Bob.K@Example.COM ") == "Bob.K@example.com"
     with pytest.raises(ValidationError, match="not a valid email"):
         normalise_email("bob@@example")
+
+
+@given(digits=st.from_regex(r"\A[2-9]\d{2}[2-9]\d{6}\Z"))
+def test_a_north_american_number_reads_exactly_as_phonenumbers_formats_it(digits):
+    e164 = f"+1{digits}"
+    expected = phonenumbers.format_number(
+        phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.NATIONAL
+    )
+    assert format_phone(e164) == expected

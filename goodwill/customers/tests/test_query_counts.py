@@ -1,0 +1,68 @@
+"""The customer lists cost the same number of queries whatever the page holds: no query per
+row (the figures of bench/bench_http.py depend on it)."""
+
+import pytest
+
+from goodwill.api.testing import ApiClient
+from goodwill.conftest import make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill(store, actor, n, start=0):
+    for i in range(start, start + n):
+        make_customer(
+            store,
+            actor,
+            first_name=f"Ann{i}",
+            last_name="Lopez",
+            salesperson=actor,
+            phones={"mobile": f"512 555 {1000 + i:04d}", "work": f"512 556 {1000 + i:04d}"},
+            emails={"personal": f"ann{i}@example.com"},
+        )
+
+
+@pytest.mark.parametrize("query", ["", "?q=lopez", "?q=ann1@example.com", "?q=5125551001"])
+def test_the_api_list_reads_three_times_for_two_customers_or_twenty(
+    query, store_a, alice, django_assert_num_queries
+):
+    api = ApiClient(alice)
+    _fill(store_a, alice, 2)
+    # token with user and store, the customers with their staff, their phones and emails;
+    # an email search asks once more whether the address is exact
+    expected = 4 if "@" in query else 3
+    with django_assert_num_queries(expected):
+        small = api.get(f"/customers{query}")
+    _fill(store_a, alice, 18, start=2)
+    with django_assert_num_queries(expected):
+        big = api.get(f"/customers{query}")
+    assert small.status_code == big.status_code == 200
+    assert len(big.json()["items"]) >= len(small.json()["items"])
+    if not query:
+        assert len(big.json()["items"]) == 20
+        first = big.json()["items"][0]
+        assert first["phones"][0]["number"].startswith("+1512")
+        assert first["emails"] and first["salesperson"]["name"]
+
+
+def test_getting_one_customer_reads_three_times(store_a, alice, django_assert_num_queries):
+    api = ApiClient(alice)
+    _fill(store_a, alice, 1)
+    customer_id = api.get("/customers").json()["items"][0]["id"]
+    with django_assert_num_queries(3):
+        answer = api.get(f"/customers/{customer_id}")
+    assert [p["label"] for p in answer.json()["phones"]] == ["mobile", "work"]
+
+
+def test_the_customer_list_page_reads_as_often_for_five_rows_as_for_fifty(
+    client, store_a, alice, django_assert_max_num_queries
+):
+    client.force_login(alice)
+    _fill(store_a, alice, 5)
+    with django_assert_max_num_queries(6) as few:
+        assert client.get("/customers/?q=lopez").status_code == 200
+    _fill(store_a, alice, 45, start=5)
+    with django_assert_max_num_queries(6) as many:
+        page = client.get("/customers/?q=lopez")
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert page.content.decode().count('class="name"') == 50
