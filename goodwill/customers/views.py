@@ -47,9 +47,7 @@ def get_vehicle_for_user(request, vehicle_id) -> Vehicle:
 def customer_list(request):
     query = request.GET.get("q", "").strip()
     mine = request.GET.get("mine") == "1"
-    qs = (
-        Customer.objects.visible_to(request.user).select_related("salesperson").only(*LIST_FIELDS)
-    )
+    qs = Customer.objects.visible_to(request.user).select_related("salesperson").only(*LIST_FIELDS)
     if query:
         qs = filter_customers(qs, query, dealership=request.dealership)
     if mine:
