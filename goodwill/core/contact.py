@@ -43,6 +43,7 @@ def format_phone(e164: str) -> str:
     if (
         len(e164) == 12
         and e164.startswith("+1")
+        and e164[2:].isascii()
         and e164[2:].isdigit()
         and e164[2] not in "01"
         and e164[5] not in "01"
