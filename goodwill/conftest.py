@@ -23,6 +23,10 @@ from goodwill.dealerships import actions as store_actions
 
 PASSWORD = "correct-horse-battery"
 
+# The personas' stores ask no second factor: the default (dealer admins and managers must
+# use one) is tested in `accounts/tests`, and every other test signs in with a password alone.
+NO_MFA = {"mfa_required_roles": []}
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
@@ -95,19 +99,22 @@ def store_a(db):
         slug="a-ford",
         makes=["Ford"],
         specialties=["commercial", "upfitted trucks"],
+        **NO_MFA,
     )
 
 
 @pytest.fixture
 def store_b(db):
     return store_actions.create_dealership(
-        name="Hill Country Toyota", slug="b-toyota", makes=["Toyota"]
+        name="Hill Country Toyota", slug="b-toyota", makes=["Toyota"], **NO_MFA
     )
 
 
 @pytest.fixture
 def store_c(db):
-    return store_actions.create_dealership(name="Lone Star Honda", slug="c-honda", makes=["Honda"])
+    return store_actions.create_dealership(
+        name="Lone Star Honda", slug="c-honda", makes=["Honda"], **NO_MFA
+    )
 
 
 def make_staff(store, username, role, **extra):

@@ -5,9 +5,12 @@ Production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and GOODWILL_SECURE=1.
 """
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 
 def env(name: str, default: str = "") -> str:
@@ -34,12 +37,51 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("GOODWILL_DATA_DIR", "goodwill-data")).resolve()
 
 DEBUG = env_bool("DEBUG")
-SECRET_KEY = env("SECRET_KEY") or "goodwill-demo-only-not-secret-set-SECRET_KEY-in-production"
+SECURE = env_bool("GOODWILL_SECURE")
+
+# The key that signs sessions, password-reset and invitation links. There is no public
+# default: without SECRET_KEY the installation makes its own random key once and keeps it in
+# the data folder (the demo, a single server). A production start (GOODWILL_SECURE=1) must
+# set SECRET_KEY itself, and the key that older versions shipped is refused everywhere.
+PUBLIC_DEMO_KEYS = frozenset({"goodwill-demo-only-not-secret-set-SECRET_KEY-in-production"})
+
+
+def _installation_secret_key() -> str:
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    key = env("SECRET_KEY")
+    if key in PUBLIC_DEMO_KEYS:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is the public demo key printed in Goodwill's source: anyone could sign "
+            "sessions with it. Set SECRET_KEY to a long random value, e.g. the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
+    if not key and SECURE:
+        raise ImproperlyConfigured(
+            "GOODWILL_SECURE=1 needs SECRET_KEY in the environment (a long random value, e.g. "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`), the same on "
+            "every server of the installation."
+        )
+    return key or _installation_secret_key()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Production hardening (`manage.py check --deploy` is clean with GOODWILL_SECURE=1).
-SECURE = env_bool("GOODWILL_SECURE")
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and env_bool("SECURE_SSL_REDIRECT", True)
@@ -60,9 +102,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "ninja",  # serves the API docs (Swagger UI) from local static files, not a CDN
     "goodwill.core",
     "goodwill.dealerships",
+    "goodwill.accounts",
     "goodwill.customers",
     "goodwill.dedupe",
     "goodwill.network",
@@ -81,11 +128,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "goodwill.core.middleware.PagesLoginRequiredMiddleware",
     "goodwill.core.middleware.DealershipMiddleware",
+    "goodwill.accounts.middleware.AccountMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "goodwill.urls"
@@ -94,6 +144,31 @@ AUTH_USER_MODEL = "dealerships.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in: django-axes counts failed passwords (and failed MFA codes, see accounts/views.py)
+# per account; `accounts.throttle` adds a wider limit per address (a showroom shares one).
+AUTHENTICATION_BACKENDS = [
+    "goodwill.accounts.throttle.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("GOODWILL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("GOODWILL_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "goodwill.accounts.throttle.locked_out_response"
+AXES_CLIENT_IP_CALLABLE = "goodwill.accounts.throttle.client_ip"
+AXES_VERBOSE = False
+GOODWILL_ADDRESS_FAILURE_LIMIT = env_int("GOODWILL_ADDRESS_FAILURE_LIMIT", 30)
+# axes.W006 asks for 'ip_address' among the lockout parameters: the address has its own,
+# wider limit in `accounts/throttle.py` (one lock for both would shut a showroom out).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+OTP_TOTP_ISSUER = "Goodwill"
+PASSWORD_RESET_TIMEOUT = 2 * 3600  # a "forgot password" link works for two hours
+GOODWILL_INVITATION_DAYS = env_int("GOODWILL_INVITATION_DAYS", 7)
+
+# Every absolute link in emails and ADF leads starts here (no request to take it from):
+# e.g. https://crm.example-motors.com. `goodwill demo` sets it from its own address.
+GOODWILL_SITE_URL = env("GOODWILL_SITE_URL").rstrip("/")
 
 TEMPLATES = [
     {

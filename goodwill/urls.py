@@ -1,14 +1,30 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from goodwill.accounts import views as account_views
 from goodwill.api.api import api
-from goodwill.core import views as core_views
 from goodwill.core.tenancy import store_free
+from goodwill.dealerships import views as store_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("", account_views.home, name="home"),
+    path("login/", account_views.sign_in, name="login"),
+    path("login/code/", account_views.sign_in_code, name="login_code"),
     path("logout/", store_free(auth_views.LogoutView.as_view()), name="logout"),
+    path("password-reset/", account_views.PasswordReset.as_view(), name="password_reset"),
+    path("password-reset/sent/", account_views.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        account_views.password_reset_complete,
+        name="password_reset_complete",
+    ),
+    path("invite/<str:token>/", store_views.accept_invitation, name="accept_invitation"),
+    path("account/", include("goodwill.accounts.urls")),
     path("customers/", include("goodwill.customers.urls")),
     path("floor/", include("goodwill.floor.urls")),
     path("fails/", include("goodwill.fails.urls")),

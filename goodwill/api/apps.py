@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
 
     name = "goodwill.api"
     label = "api"
+
+    def ready(self):
+        from goodwill.api import receivers  # noqa: F401, PLC0415 - connects signals

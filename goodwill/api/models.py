@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -24,14 +25,20 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=80, blank=True)
     prefix = models.CharField(max_length=12)
     token_hash = models.CharField(max_length=64, unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["dealership", "user"], name="api_token_store_user")]
+        ordering = ["-created_at", "-id"]
 
     @classmethod
-    def issue(cls, user, *, name: str = "") -> tuple["ApiToken", str]:
+    def issue(cls, user, *, name: str = "", expires_at=None) -> tuple["ApiToken", str]:
         secret = secrets.token_urlsafe(32)
         prefix = secret[:8]
         token = f"gw_{secret}"
@@ -41,8 +48,24 @@ class ApiToken(models.Model):
             name=name,
             prefix=prefix,
             token_hash=hash_token(token),
+            expires_at=expires_at,
         )
         return row, token
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    def revoke(self, *, by=None) -> bool:
+        if self.revoked_at:
+            return False
+        self.revoked_at, self.revoked_by = timezone.now(), by
+        self.save(update_fields=["revoked_at", "revoked_by"])
+        return True
 
     @classmethod
     def revoke_all(cls, user) -> int:

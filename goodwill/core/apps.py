@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
 
     name = "goodwill.core"
     label = "core"
+
+    def ready(self):
+        from goodwill.core import checks  # noqa: F401, PLC0415 - registers the checks

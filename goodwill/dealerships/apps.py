@@ -6,4 +6,7 @@ from goodwill.core.navigation import NavItem
 class DealershipsConfig(AppConfig):
     name = "goodwill.dealerships"
     label = "dealerships"
-    nav = [NavItem("Staff", "dealerships:staff", key="staff", order=90)]
+    nav = [
+        NavItem("Staff", "dealerships:staff", key="staff", order=90),
+        NavItem("Store", "dealerships:settings", key="store", order=92, roles=("is_dealer_admin",)),
+    ]

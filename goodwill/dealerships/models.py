@@ -1,9 +1,30 @@
 """Dealerships are the tenants; staff are users who belong to exactly one of them."""
 
 import uuid
+from zoneinfo import ZoneInfo, available_timezones
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+# Roles whose sign-in needs a second factor unless the store decides otherwise.
+DEFAULT_MFA_ROLES = ["admin", "sales_mgr", "service_mgr"]
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def default_mfa_roles() -> list[str]:
+    return list(DEFAULT_MFA_ROLES)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone (e.g. America/Chicago).")
 
 
 class Dealership(models.Model):
@@ -39,6 +60,20 @@ class Dealership(models.Model):
         default=True,
         help_text="When off, salespeople see only their own and unassigned customers.",
     )
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
+    hours = models.TextField(
+        blank=True, max_length=500, help_text="Opening hours as customers should read them."
+    )
+    # Sign-in rules (issue 12): who needs a second factor, and how long a session lives.
+    mfa_required_roles = models.JSONField(default=default_mfa_roles, blank=True)
+    session_idle_minutes = models.PositiveIntegerField(
+        default=240, help_text="Sign out after this many minutes without a click."
+    )
+    session_max_hours = models.PositiveIntegerField(
+        default=12, help_text="Sign out this many hours after signing in, whatever happens."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,6 +81,16 @@ class Dealership(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+
+    def local_now(self):
+        return timezone.localtime(timezone.now(), self.zone)
+
+    def requires_mfa(self, role: str) -> bool:
+        return role in (self.mfa_required_roles or [])
 
     @property
     def makes_display(self) -> str:
@@ -79,6 +124,9 @@ class User(AbstractUser):
     phone = models.CharField(max_length=20, blank=True)
     title = models.CharField(max_length=80, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Part of every session's signature: raised when the login is switched off, so every
+    # session signed before stays invalid for good, even after a reactivation.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -91,6 +139,12 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        key_salt = "goodwill.dealerships.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     @property
     def is_manager(self) -> bool:
@@ -126,3 +180,44 @@ class StaffEvent(models.Model):
         indexes = [
             models.Index(fields=["dealership", "user", "at"], name="dealerships_staffevent_user")
         ]
+
+
+class Invitation(models.Model):
+    """An admin's invitation to join the store: a one-time link (only its hash is kept) that
+    expires, through which the invitee picks a username and password."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=12, choices=User.Role.choices)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["dealership", "created_at"], name="dealerships_invite_store")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.cancelled_at:
+            return "cancelled"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

@@ -9,4 +9,15 @@ urlpatterns = [
     path("staff/<uuid:user_id>/", views.staff_edit, name="staff_edit"),
     path("staff/<uuid:user_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
     path("settings/", views.store_settings, name="settings"),
+    path("staff/invite/", views.invite, name="invite"),
+    path(
+        "staff/invitations/<uuid:invitation_id>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "staff/invitations/<uuid:invitation_id>/cancel/",
+        views.invitation_cancel,
+        name="invitation_cancel",
+    ),
 ]

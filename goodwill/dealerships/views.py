@@ -1,4 +1,6 @@
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -6,8 +8,18 @@ from django.views.decorators.http import require_POST
 
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.dealerships import actions
-from goodwill.dealerships.forms import DeactivateForm, RoleForm, StaffForm, StoreSettingsForm
-from goodwill.dealerships.models import User
+from goodwill.dealerships.forms import (
+    AcceptInvitationForm,
+    DeactivateForm,
+    InviteForm,
+    RoleForm,
+    SignInRulesForm,
+    StaffForm,
+    StoreProfileForm,
+    StoreSettingsForm,
+)
+from goodwill.dealerships.models import Invitation, StaffEvent, User
+from goodwill.dealerships.places import MAKES
 
 
 def get_staff_for_user(request, user_id) -> User:
@@ -31,6 +43,11 @@ def staff_list(request):
                 initial={"salespeople_see_all": request.dealership.salespeople_see_all}
             ),
             "can_manage": request.user.is_dealer_admin,
+            "invitations": Invitation.objects.filter(
+                dealership=request.dealership, accepted_at__isnull=True, cancelled_at__isnull=True
+            ).select_related("invited_by")
+            if request.user.is_dealer_admin
+            else [],
         },
     )
 
@@ -95,15 +112,161 @@ def staff_reactivate(request, user_id):
     return redirect("dealerships:staff")
 
 
-@require_POST
+def _apply(form, action) -> bool:
+    """Run `action(**cleaned_data)`; a ValidationError goes back on the form, per field."""
+    if not form.is_valid():
+        return False
+    try:
+        action(**form.cleaned_data)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return False
+    return True
+
+
 @dealer_admin_required
 def store_settings(request):
-    form = StoreSettingsForm(request.POST)
-    form.is_valid()
-    actions.update_store_settings(
-        request.dealership,
-        acting_user=request.user,
-        salespeople_see_all=form.cleaned_data.get("salespeople_see_all", False),
+    """The store page: profile (what the pro network finds), sign-in rules, visibility."""
+    store = request.dealership
+    which = request.POST.get("form", "visibility") if request.method == "POST" else ""
+    profile = StoreProfileForm(
+        request.POST if which == "profile" else None,
+        initial=StoreProfileForm.initial_for(store),
+        prefix="profile",
     )
-    messages.success(request, "Store settings saved.")
+    rules = SignInRulesForm(
+        request.POST if which == "sign_in" else None,
+        initial={
+            "mfa_required_roles": store.mfa_required_roles,
+            "session_idle_minutes": store.session_idle_minutes,
+            "session_max_hours": store.session_max_hours,
+        },
+        prefix="rules",
+    )
+    if which == "profile" and _apply(
+        profile,
+        lambda **data: actions.update_store_profile(store, acting_user=request.user, **data),
+    ):
+        messages.success(request, "Store profile saved.")
+        return redirect("dealerships:settings")
+    if which == "sign_in" and _apply(
+        rules,
+        lambda **data: actions.update_sign_in_settings(store, acting_user=request.user, **data),
+    ):
+        messages.success(request, "Sign-in rules saved.")
+        return redirect("dealerships:settings")
+    if which == "visibility":
+        form = StoreSettingsForm(request.POST)
+        form.is_valid()
+        actions.update_store_settings(
+            store,
+            acting_user=request.user,
+            salespeople_see_all=form.cleaned_data.get("salespeople_see_all", False),
+        )
+        messages.success(request, "Store settings saved.")
+        return redirect(
+            request.POST.get("back") == "staff" and "dealerships:staff" or "dealerships:settings"
+        )
+    events = StaffEvent.objects.filter(
+        dealership=store,
+        verb__in=[
+            "store_created",
+            "profile_changed",
+            "sign_in_rules_changed",
+            "visibility_changed",
+        ],
+    ).select_related("actor")[:30]
+    return render(
+        request,
+        "dealerships/store_settings.html",
+        {
+            "nav": "store",
+            "store": store,
+            "profile_form": profile,
+            "rules_form": rules,
+            "visibility_form": StoreSettingsForm(
+                initial={"salespeople_see_all": store.salespeople_see_all}
+            ),
+            "makes": MAKES,
+            "events": events,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- invitations
+def _invitation(request, invitation_id) -> Invitation:
+    return get_visible_or_404(
+        Invitation.objects.filter(dealership=request.dealership), public_id=invitation_id
+    )
+
+
+@dealer_admin_required
+def invite(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and _apply(
+        form,
+        lambda **data: actions.invite_staff(request.dealership, acting_user=request.user, **data),
+    ):
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect("dealerships:staff")
+    return render(request, "dealerships/invite.html", {"nav": "staff", "form": form})
+
+
+@require_POST
+@dealer_admin_required
+def invitation_resend(request, invitation_id):
+    invitation = _invitation(request, invitation_id)
+    try:
+        actions.resend_invitation(invitation, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"A new link went to {invitation.email}; the old one no longer works."
+        )
     return redirect("dealerships:staff")
+
+
+@require_POST
+@dealer_admin_required
+def invitation_cancel(request, invitation_id):
+    invitation = _invitation(request, invitation_id)
+    try:
+        actions.cancel_invitation(invitation, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Invitation to {invitation.email} cancelled.")
+    return redirect("dealerships:staff")
+
+
+@login_not_required
+def accept_invitation(request, token):
+    """The invitee's page: a one-time link that expires. Used, replaced, cancelled or
+    expired, it says so (410) and asks nothing."""
+    invitation = actions.invitation_for_token(token)
+    problem = actions.invitation_problem(invitation)
+    if problem:
+        return render(request, "dealerships/invitation_gone.html", {"problem": problem}, status=410)
+    form = AcceptInvitationForm(
+        request.POST or None,
+        initial={
+            "first_name": invitation.first_name,
+            "last_name": invitation.last_name,
+            "username": invitation.email.split("@")[0],
+        },
+    )
+    user = None
+
+    def accept(**data):
+        nonlocal user
+        user = actions.accept_invitation(token, **data)
+
+    if request.method == "POST" and _apply(form, accept):
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to {invitation.dealership.name}, {user.first_name}.")
+        return redirect("home")
+    return render(
+        request, "dealerships/accept_invitation.html", {"form": form, "invitation": invitation}
+    )

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from django.utils import timezone
 
 from goodwill.core.contact import format_phone
+from goodwill.core.links import site_url
 
 
 def _sub(parent, tag, text=None, **attrs):
@@ -21,9 +22,8 @@ def referral_adf(referral) -> bytes:
     adf = ET.Element("adf")
     prospect = _sub(adf, "prospect", status="new")
     _sub(prospect, "id", str(referral.public_id), sequence="1", source="Goodwill")
-    _sub(
-        prospect, "requestdate", timezone.localtime(referral.sent_at).isoformat(timespec="seconds")
-    )
+    sent_at = timezone.localtime(referral.sent_at, referral.from_dealership.zone)
+    _sub(prospect, "requestdate", sent_at.isoformat(timespec="seconds"))
     vehicle = _sub(prospect, "vehicle", interest="buy", status="new")
     # year, make and model are required by ADF; an unknown year stays empty rather than false.
     _sub(vehicle, "year", "")
@@ -61,6 +61,7 @@ def referral_adf(referral) -> bytes:
     sender = referral.sent_by
     _sub(provider, "name", f"{sender.display_name}, {referral.from_dealership.name}", part="full")
     _sub(provider, "service", "Goodwill referral (card in hand)")
+    _sub(provider, "url", site_url("/"))
     if sender.email:
         pcontact = _sub(provider, "contact")
         _sub(pcontact, "name", sender.display_name, part="full")

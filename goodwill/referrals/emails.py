@@ -6,10 +6,10 @@ for the introduction; a pro's business address needs none."""
 
 import logging
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 
 from goodwill.core.contact import format_phone
+from goodwill.core.links import site_url
 from goodwill.customers.models import Consent
 from goodwill.network.cards import card_lines, pro_vcard, qr_png, staff_vcard, vcard_filename
 from goodwill.referrals.adf import referral_adf
@@ -22,11 +22,6 @@ def _referral(pk) -> Referral:
     return Referral.objects.select_related(
         "customer", "pro", "sent_by", "to_user", "from_dealership", "to_dealership"
     ).get(pk=pk)
-
-
-def _site_url(path: str) -> str:
-    base = getattr(settings, "GOODWILL_SITE_URL", "") or "http://127.0.0.1:8000"
-    return base.rstrip("/") + path
 
 
 def may_email(customer) -> bool:
@@ -140,7 +135,7 @@ def inbox_notice(referral) -> EmailMessage:
         body=(
             f"{referral.sent_by.display_name} ({referral.from_dealership.name}) sent you "
             f"{referral.shared_name}, looking for {referral.interest}.\n\n"
-            f"Acknowledge it in Goodwill: {_site_url(path)}\n"
+            f"Acknowledge it in Goodwill: {site_url(path)}\n"
         ),
         to=[referral.to_user.email],
     )
@@ -157,7 +152,7 @@ def send_status_email(referral_pk, action) -> None:
         body=(
             f"Your referral of {referral.shared_name} ({referral.interest}) to "
             f"{referral.to_display} is now: {referral.get_status_display()}.\n\n"
-            f"{_site_url(f'/referrals/{referral.public_id}/')}\n"
+            f"{site_url(f'/referrals/{referral.public_id}/')}\n"
         ),
         to=[sender.email],
     ).send()
@@ -173,7 +168,7 @@ def send_reminder(referral_pk, recipients) -> None:
             f"{referral.sent_by.display_name} of {referral.from_dealership.name} sent "
             f"{referral.shared_name} to {referral.to_display} and nobody has acknowledged it "
             "yet. A quick acknowledgement tells the sender their customer is in good hands.\n\n"
-            f"{_site_url(f'/referrals/{referral.public_id}/')}\n"
+            f"{site_url(f'/referrals/{referral.public_id}/')}\n"
         ),
         to=recipients,
     ).send()

@@ -141,6 +141,10 @@ def seed(*, rng: random.Random, customers_per_store: int = 62, stdout=None) -> N
                 city=city,
                 region="TX",
                 phone=f"(512) 555-01{len(used_phones) % 90 + 10:02d}",
+                time_zone="America/Chicago",
+                # The demo's logins are for clicking around: no second factor asked. A store
+                # made by `goodwill setup` requires one for dealer admins and managers.
+                mfa_required_roles=[],
             )
             staff = []
             for first, last, role in _staff_for(code, rng):

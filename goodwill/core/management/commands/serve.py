@@ -1,10 +1,14 @@
 """`goodwill serve`: the production WSGI server (gunicorn, sync workers)."""
 
 import os
+import secrets
 
+from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
+from goodwill.core.links import SETUP_TOKEN_ENV
 from goodwill.wsgi import application
 
 
@@ -41,4 +45,18 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Goodwill on http://{host}:{port}/ ({workers} sync workers). Ctrl-C stops."
         )
+        if not settings.GOODWILL_SITE_URL:
+            self.stderr.write(
+                "GOODWILL_SITE_URL is not set: links in emails will point at "
+                f"http://{host}:{port}/. Set it to the address your staff open."
+            )
+        # Looked up by name: `core` sits below the app that owns stores.
+        if not apps.get_model("dealerships", "Dealership").objects.exists():
+            token = secrets.token_urlsafe(16)
+            os.environ[SETUP_TOKEN_ENV] = token  # the workers inherit it
+            base = settings.GOODWILL_SITE_URL or f"http://{host}:{port}"
+            self.stdout.write(
+                "No store yet. Open this one-time link to set up the first store "
+                f"(or run `goodwill setup`):\n  {base}/?setup={token}"
+            )
         run_gunicorn(host=host, port=port, workers=workers)

@@ -49,6 +49,11 @@ class Command(BaseCommand):
         self.stdout.write(demo.logins_text())
         if no_serve:
             return
+        # Links in the demo's emails point at the demo itself (the worker inherits it).
+        if not settings.GOODWILL_SITE_URL:
+            shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+            settings.GOODWILL_SITE_URL = os.environ["GOODWILL_SITE_URL"] = f"http://{shown}:{port}"
+        self.stdout.write(f"Links in emails point at {settings.GOODWILL_SITE_URL}/")
         if not no_worker:
             start_worker()
         run_gunicorn(host=host, port=port, workers=workers)
