@@ -203,8 +203,12 @@ def mfa_page(request):
             return render(
                 request, "accounts/recovery_codes.html", {"codes": codes, "nav": "account"}
             )
+        allowed, _ = device.verify_is_allowed()
         form.add_error(
-            "code", "That code did not match. Check the time on your phone and try the next one."
+            "code",
+            "That code did not match. Check the time on your phone and try the next one."
+            if allowed
+            else "That code did not match. Wait a few seconds, then try the next one.",
         )
     return render(
         request,

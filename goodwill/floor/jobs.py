@@ -21,8 +21,8 @@ def _email_reminder(appointment_pk) -> None:
     appointment = Appointment.objects.select_related("customer", "salesperson", "dealership").get(
         pk=appointment_pk
     )
-    when = timezone.localtime(appointment.starts_at).strftime("%A %b %-d at %-I:%M %p")
     store = appointment.dealership
+    when = timezone.localtime(appointment.starts_at, store.zone).strftime("%A %b %-d at %-I:%M %p")
     message = EmailMessage(
         subject=f"See you {when} at {store.name}",
         body=(

@@ -241,7 +241,14 @@ def send_referral(
         referral.shared_note = note[:1000]
     if referral.to_dealership_id:
         policy = policy_for(referral.to_dealership_id)
-        referral.ack_due_at = add_business_hours(at, policy.ack_business_hours, policy=policy)
+        receiver = (
+            store
+            if referral.to_dealership_id == store.id
+            else Dealership.objects.only("time_zone").get(pk=referral.to_dealership_id)
+        )
+        referral.ack_due_at = add_business_hours(
+            at, policy.ack_business_hours, policy=policy, tz=receiver.zone
+        )
     referral.save(force_insert=True)
     _event(referral, "sent", actor=acting_user, new=S.SENT, note=note, at=at)
     if pro is not None:
