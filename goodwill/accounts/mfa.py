@@ -6,10 +6,11 @@ from base64 import b32encode
 
 import segno
 from django.db import transaction
-from django_otp import devices_for_user, user_has_device
+from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from goodwill.dealerships import actions
 from goodwill.dealerships.models import StaffEvent
 
 APP_NAME = "Authenticator app"
@@ -78,12 +79,9 @@ def regenerate_recovery_codes(user) -> list[str]:
     return codes
 
 
-@transaction.atomic
 def remove_mfa(user, *, actor=None) -> None:
     """Removes the app and the recovery codes (the user, or a dealer admin for a lost phone)."""
-    for device in devices_for_user(user, confirmed=None):
-        device.delete()
-    _event(user, "mfa_removed", {"mfa": [APP_NAME, ""]}, actor=actor)
+    actions.reset_second_factor(user, acting_user=actor or user)
 
 
 def recovery_codes_left(user) -> int:

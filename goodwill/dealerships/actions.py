@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django_otp import devices_for_user
 
 from goodwill.core.links import site_url
 from goodwill.dealerships import signals
@@ -187,6 +188,30 @@ def update_store_settings(dealership, *, acting_user, salespeople_see_all: bool)
         verb="visibility_changed",
         changes={"salespeople_see_all": [str(not salespeople_see_all), str(salespeople_see_all)]},
     )
+
+
+@transaction.atomic
+def reset_second_factor(user: User, *, acting_user) -> int:
+    """Remove the authenticator app and recovery codes: the person themself, or a dealer
+    admin when a phone is lost (they set it up again at their next sign-in if required).
+    Their current sessions end too: a session verified with the lost phone is not trusted."""
+    if acting_user != user:
+        _require_admin(acting_user, user.dealership)
+    removed = 0
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+        removed += 1
+    StaffEvent.objects.create(
+        dealership_id=user.dealership_id,
+        user=user,
+        actor=acting_user,
+        verb="mfa_removed",
+        changes={"mfa": ["on", "off"]},
+    )
+    if acting_user != user:
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        end_sessions(user)
+    return removed
 
 
 def end_sessions(user: User) -> int:

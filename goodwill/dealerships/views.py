@@ -75,6 +75,12 @@ def staff_edit(request, user_id):
         actions.change_role(member, acting_user=request.user, **role_form.cleaned_data)
         messages.success(request, f"{member.display_name} is now {member.get_role_display()}.")
         return redirect("dealerships:staff")
+    if request.method == "POST" and "reset-mfa" in request.POST:
+        actions.reset_second_factor(member, acting_user=request.user)
+        messages.success(
+            request, f"{member.display_name}'s authenticator app is removed; they were signed out."
+        )
+        return redirect("dealerships:staff_edit", user_id=member.public_id)
     if request.method == "POST" and "off-reason" in request.POST and deactivate_form.is_valid():
         try:
             moved = actions.deactivate_staff(

@@ -195,3 +195,16 @@ def test_a_secure_start_refuses_a_missing_or_public_secret_key(tmp_path):
     assert start().returncode == 0
     key = tmp_path / "secret_key"
     assert len(key.read_text()) > 50 and oct(key.stat().st_mode)[-3:] == "600"
+
+
+def test_a_dealer_admin_resets_a_lost_phone_and_the_session_it_verified_ends(
+    client, alice, dana
+):
+    client.force_login(alice)
+    _enrol(client, alice)
+    admin = type(client)()
+    admin.force_login(dana)
+    admin.post(reverse("dealerships:staff_edit", args=[alice.public_id]), {"reset-mfa": "1"})
+    assert not mfa.has_mfa(alice)
+    assert StaffEvent.objects.get(user=alice, verb="mfa_removed").actor == dana
+    assert client.get(reverse("customers:list")).status_code == 302
