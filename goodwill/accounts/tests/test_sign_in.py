@@ -197,9 +197,7 @@ def test_a_secure_start_refuses_a_missing_or_public_secret_key(tmp_path):
     assert len(key.read_text()) > 50 and oct(key.stat().st_mode)[-3:] == "600"
 
 
-def test_a_dealer_admin_resets_a_lost_phone_and_the_session_it_verified_ends(
-    client, alice, dana
-):
+def test_a_dealer_admin_resets_a_lost_phone_and_the_session_it_verified_ends(client, alice, dana):
     client.force_login(alice)
     _enrol(client, alice)
     admin = type(client)()
