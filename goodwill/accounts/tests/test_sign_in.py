@@ -21,6 +21,7 @@ from goodwill.api.models import ApiToken
 from goodwill.api.testing import ApiClient
 from goodwill.conftest import PASSWORD
 from goodwill.dealerships.models import StaffEvent
+from goodwill.devdata.management.commands.demo import demo_site_url
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +207,9 @@ def test_a_dealer_admin_resets_a_lost_phone_and_the_session_it_verified_ends(cli
     assert not mfa.has_mfa(alice)
     assert StaffEvent.objects.get(user=alice, verb="mfa_removed").actor == dana
     assert client.get(reverse("customers:list")).status_code == 302
+
+
+def test_the_demo_links_its_emails_to_its_own_address_and_port():
+    assert demo_site_url("127.0.0.1", 8080) == "http://127.0.0.1:8080"
+    assert demo_site_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"
+    assert demo_site_url("demo.local", 8000) == "http://demo.local:8000"

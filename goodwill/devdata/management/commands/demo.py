@@ -51,8 +51,8 @@ class Command(BaseCommand):
             return
         # Links in the demo's emails point at the demo itself (the worker inherits it).
         if not settings.GOODWILL_SITE_URL:
-            shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
-            settings.GOODWILL_SITE_URL = os.environ["GOODWILL_SITE_URL"] = f"http://{shown}:{port}"
+            site = demo_site_url(host, port)
+            settings.GOODWILL_SITE_URL = os.environ["GOODWILL_SITE_URL"] = site
         self.stdout.write(f"Links in emails point at {settings.GOODWILL_SITE_URL}/")
         if not no_worker:
             start_worker()
@@ -73,6 +73,13 @@ class Command(BaseCommand):
             raise CommandError(
                 "--reset on PostgreSQL needs GOODWILL_ALLOW_RESET=1 (it erases everything)."
             )
+
+
+def demo_site_url(host: str, port: int) -> str:
+    """The address the demo's emails link to: where it serves (a wildcard bind is reached at
+    127.0.0.1 from the machine itself)."""
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    return f"http://{shown}:{port}"
 
 
 def start_worker() -> subprocess.Popen:
