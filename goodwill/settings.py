@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "goodwill.dealerships",
     "goodwill.accounts",
     "goodwill.customers",
+    "goodwill.outreach",
     "goodwill.dedupe",
     "goodwill.network",
     "goodwill.referrals",

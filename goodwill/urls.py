@@ -31,6 +31,7 @@ urlpatterns = [
     path("duplicates/", include("goodwill.dedupe.urls")),
     path("network/", include("goodwill.network.urls")),
     path("referrals/", include("goodwill.referrals.urls")),
+    path("asks/", include("goodwill.outreach.urls")),
     path("imports/", include("goodwill.imports.urls")),
     path("store/", include("goodwill.dealerships.urls")),
     path("api/v1/", api.urls),

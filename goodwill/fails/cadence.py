@@ -1,7 +1,9 @@
 """No pressure: follow-up cadences that respect the customer.
 
-A contact needs the customer's consent for its channel (an opted-out customer is never
-contacted) and at most `FloorSettings.contacts_per_week` contacts in any 7 days."""
+Every contact is an ask of kind "follow-up" decided and logged by `goodwill.outreach` (the
+one place asks are counted and capped): the customer's consent for the channel, the store's
+weekly cap across every ask and message, never while asks are on hold (an unhappy answer,
+or the customer said stop), never in quiet hours."""
 
 from datetime import timedelta
 
@@ -9,42 +11,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from goodwill.customers.models import Consent
-from goodwill.fails.models import Contact, FollowUp
+from goodwill.fails.models import FollowUp
 from goodwill.floor.history import record
-from goodwill.floor.models import FloorEvent, FloorSettings
+from goodwill.floor.models import FloorEvent
+from goodwill.outreach import actions as outreach
+from goodwill.outreach.models import Ask
+from goodwill.outreach.policy import consented_channels, is_held, may_ask
 
 # (days after the start, channel): gentle, spaced, and mixed channels.
 CADENCES = {
     FollowUp.Kind.FAILS: [(1, "phone"), (3, "text"), (7, "phone"), (14, "email")],
     FollowUp.Kind.BE_BACK: [(1, "text"), (4, "phone"), (10, "email")],
 }
-WEEK = timedelta(days=7)
-
-
-def consented_channels(customer) -> set[str]:
-    return set(
-        Consent.objects.filter(customer=customer, granted=True).values_list("channel", flat=True)
-    )
-
-
-def contacts_this_week(customer, *, now=None) -> list:
-    now = now or timezone.now()
-    return list(
-        Contact.objects.for_dealership(customer.dealership_id)
-        .filter(customer=customer, at__gt=now - WEEK)
-        .order_by("at")
-        .values_list("at", flat=True)
-    )
-
-
-def _cap(dealership_id) -> int:
-    rules = FloorSettings.objects.filter(dealership_id=dealership_id).first()
-    return (
-        rules.contacts_per_week
-        if rules
-        else FloorSettings._meta.get_field("contacts_per_week").default
-    )
+# What the ask policy's refusals mean for a planned follow-up: blocked for good (until the
+# customer says otherwise) or moved to when it may go out.
+BLOCKING = {"no_consent", "no_address", "held"}
 
 
 @transaction.atomic
@@ -52,7 +33,8 @@ def schedule(customer, kind, *, owner, deal=None, case=None, start=None) -> list
     """Plan the cadence. A step on a channel without consent is planned on another channel
     the customer allows, or kept as blocked (visible, never done)."""
     start = start or timezone.now()
-    allowed = consented_channels(customer)
+    allowed = set() if is_held(customer) else consented_channels(customer)
+    held_note = "The customer is not to be asked (see their Asks)." if is_held(customer) else ""
     rows = []
     for days, channel in CADENCES[kind]:
         status = FollowUp.Status.DUE
@@ -70,46 +52,41 @@ def schedule(customer, kind, *, owner, deal=None, case=None, start=None) -> list
                 case=case,
                 due_at=start + timedelta(days=days),
                 status=status,
-                note="" if status == FollowUp.Status.DUE else "No consent on any channel.",
+                note=""
+                if status == FollowUp.Status.DUE
+                else held_note or "No consent on any channel.",
             )
         )
     return FollowUp.objects.bulk_create(rows)
 
 
 def check_contact(customer, channel: str, *, now=None) -> None:
-    """Raise ValidationError when this contact would break consent or the weekly cap."""
-    if channel not in consented_channels(customer):
-        raise ValidationError(
-            {"channel": [f"{customer} has not agreed to be contacted by {channel}."]}
-        )
-    cap = _cap(customer.dealership_id)
-    recent = contacts_this_week(customer, now=now)
-    if len(recent) >= cap:
-        free = timezone.localtime(recent[0] + WEEK).strftime("%b %-d %-I:%M %p")
-        raise ValidationError(
-            {"channel": [f"Already contacted {cap} times this week; next contact after {free}."]}
-        )
+    """Raise ValidationError when this contact would break consent, a hold, the weekly cap or
+    the quiet hours (the ask policy's sentence says which)."""
+    decision = may_ask(customer, Ask.Kind.FOLLOW_UP, channel, at=now)
+    if not decision:
+        raise ValidationError({"channel": [decision.reason]})
 
 
 @transaction.atomic
-def record_contact(follow_up: FollowUp, *, by, note: str = "", now=None) -> Contact:
-    """A person made the follow-up contact. Refused if it breaks consent or the cap."""
+def record_contact(follow_up: FollowUp, *, by, note: str = "", now=None) -> Ask:
+    """A person made the follow-up contact: logged as a follow-up ask. Refused if the ask
+    policy says no."""
     follow_up = FollowUp.objects.select_for_update().select_related("customer").get(pk=follow_up.pk)
     if follow_up.status != FollowUp.Status.DUE:
         raise ValidationError({"__all__": [f"This follow-up is {follow_up.get_status_display()}."]})
     now = now or timezone.now()
-    check_contact(follow_up.customer, follow_up.channel, now=now)
-    contact = Contact.objects.create(
-        dealership_id=follow_up.dealership_id,
-        customer=follow_up.customer,
-        channel=follow_up.channel,
+    ask = outreach.record_ask(
+        follow_up.customer,
+        Ask.Kind.FOLLOW_UP,
+        follow_up.channel,
         by=by,
         at=now,
-        follow_up=follow_up,
+        source=follow_up.get_kind_display(),
         note=note,
     )
-    follow_up.status, follow_up.done_at = FollowUp.Status.DONE, now
-    follow_up.save(update_fields=["status", "done_at"])
+    follow_up.status, follow_up.done_at, follow_up.ask = FollowUp.Status.DONE, now, ask
+    follow_up.save(update_fields=["status", "done_at", "ask"])
     record(
         follow_up.dealership_id,
         FloorEvent.Verb.CONTACTED,
@@ -119,27 +96,28 @@ def record_contact(follow_up: FollowUp, *, by, note: str = "", now=None) -> Cont
         reason=note,
         at=now,
     )
-    return contact
+    return ask
 
 
 def pace_follow_ups(now=None) -> int:
-    """Periodic scan (idempotent): a due follow-up whose channel lost its consent is blocked;
-    one the weekly cap forbids moves to when the cap frees up. Returns rows changed."""
+    """Periodic scan (idempotent): a due follow-up the ask policy refuses for good (consent
+    withdrawn, no address, asks on hold) is blocked; one a cap forbids moves to when the cap
+    frees up. Quiet hours move nothing: a person makes the contact in the day. Returns rows
+    changed."""
     now = now or timezone.now()
     changed = 0
     due = FollowUp.objects.filter(status=FollowUp.Status.DUE, due_at__lte=now).select_related(
-        "customer"
+        "customer", "customer__dealership"
     )
     for follow_up in due.iterator(chunk_size=500):
-        customer = follow_up.customer
-        if follow_up.channel not in consented_channels(customer):
-            follow_up.status, follow_up.note = FollowUp.Status.BLOCKED, "Consent withdrawn."
+        decision = may_ask(follow_up.customer, Ask.Kind.FOLLOW_UP, follow_up.channel, at=now)
+        if decision.code in BLOCKING:
+            note = "Consent withdrawn." if decision.code == "no_consent" else decision.reason
+            follow_up.status, follow_up.note = FollowUp.Status.BLOCKED, note[:300]
             _paced(follow_up, ["status", "note"], "blocked", follow_up.note, now)
             changed += 1
-            continue
-        recent = contacts_this_week(customer, now=now)
-        if len(recent) >= _cap(customer.dealership_id):
-            follow_up.due_at = recent[0] + WEEK
+        elif decision.code in {"weekly_cap", "invite_cap"} and decision.retry_at:
+            follow_up.due_at = decision.retry_at
             _paced(follow_up, ["due_at"], "moved", "Weekly contact cap reached.", now)
             changed += 1
     return changed

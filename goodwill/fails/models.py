@@ -1,7 +1,8 @@
 """The Fails Department: every not-sold deal is worked back, by one specialist at a time.
 
 Save-a-deal is an optional first step, not the process. Follow-ups (for fails and for
-be-backs) are paced: a weekly cap per customer, and never a channel the customer refused."""
+be-backs) are paced by the store's ask policy (`goodwill.outreach`): a weekly cap per
+customer across every ask, and never a channel the customer refused."""
 
 import uuid
 
@@ -13,6 +14,7 @@ from goodwill.core.tenancy import TenantQuerySet
 from goodwill.customers.models import Customer, OfCustomerQuerySet
 from goodwill.dealerships.models import Dealership
 from goodwill.floor.models import Appointment, Deal
+from goodwill.outreach.models import Ask
 
 
 class FailsCase(models.Model):
@@ -141,6 +143,10 @@ class FollowUp(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
     note = models.CharField(max_length=300, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # The contact that did it, in the one ask log the caps count.
+    ask = models.OneToOneField(
+        Ask, on_delete=models.PROTECT, null=True, blank=True, related_name="follow_up"
+    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -154,23 +160,3 @@ class FollowUp(models.Model):
                 name="fails_followup_due",
             ),
         ]
-
-
-class Contact(models.Model):
-    """A follow-up contact that happened. The weekly cap counts these rows."""
-
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=6, choices=FollowUp.Channel.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    follow_up = models.ForeignKey(
-        FollowUp, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    note = models.CharField(max_length=300, blank=True)
-
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["dealership", "customer", "at"], name="fails_contact_week")]

@@ -14,6 +14,7 @@ from goodwill.fails import actions, cadence
 from goodwill.fails.models import FailsCase, FailsStep, FollowUp
 from goodwill.floor.models import FloorEvent
 from goodwill.network.models import Pro
+from goodwill.outreach import policy as outreach_policy
 
 QUEUE_SIZE = 50
 
@@ -126,6 +127,7 @@ def case_detail(request, case_id, step_form=None, close_form=None):
             "events": events,
             "steps": list(case.steps.select_related("actor", "appointment")),
             "follow_ups": list(case.follow_ups.order_by("due_at")),
+            "ask_rules": outreach_policy.settings_for(case.dealership_id),
             "can_work": case.is_open
             and (case.claimed_by_id == request.user.pk or request.user.is_manager),
             "can_claim": case.status == FailsCase.Status.OPEN

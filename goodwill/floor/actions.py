@@ -603,7 +603,6 @@ SETTINGS_FIELDS = (
     "skip_with_customer",
     "skip_overdue_follow_ups",
     "tracks_gross",
-    "contacts_per_week",
     "not_sold_reasons",
 )
 

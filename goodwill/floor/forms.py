@@ -163,7 +163,6 @@ class FloorSettingsForm(forms.ModelForm):
             "skip_with_customer",
             "skip_overdue_follow_ups",
             "tracks_gross",
-            "contacts_per_week",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -29,7 +29,7 @@ DEFAULT_NOT_SOLD_REASONS = [
 
 
 class FloorSettings(models.Model):
-    """A store's floor rules: rotation options, not-sold reasons, gross tracking, contact cap.
+    """A store's floor rules: rotation options, not-sold reasons, gross tracking.
 
     Its row is also the store's rotation lock: every take, skip and override locks it
     (select_for_update) so two presses of "take" are served one after the other."""
@@ -45,11 +45,7 @@ class FloorSettings(models.Model):
     )
     tracks_gross = models.BooleanField(default=True, help_text="Ask for the gross on a sale.")
     not_sold_reasons = models.JSONField(default=list, blank=True)
-    contacts_per_week = models.PositiveSmallIntegerField(
-        default=2,
-        validators=[MinValueValidator(1), MaxValueValidator(14)],
-        help_text="At most this many follow-up contacts per customer per week.",
-    )
+    # The weekly contact cap moved to the store's ask policy (`outreach.OutreachSettings`).
 
     class Meta:
         verbose_name_plural = "floor settings"

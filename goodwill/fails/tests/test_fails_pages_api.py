@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from goodwill.api.testing import ApiClient
@@ -11,6 +12,8 @@ from goodwill.fails.models import FailsCase, FollowUp
 from goodwill.floor import actions as floor_actions
 from goodwill.floor.models import Deal, FloorEvent
 from goodwill.floor.tests.conftest import failed_deal
+from goodwill.outreach.actions import hold_asks, record_ask
+from goodwill.outreach.tests.factories import daytime
 
 pytestmark = pytest.mark.django_db
 
@@ -101,15 +104,37 @@ def test_the_weekly_cap_refuses_a_third_contact(case, fiona, alice, store_a):
     actions.claim(case, specialist=fiona)
     due = list(case.follow_ups.order_by("due_at"))
     assert [f.channel for f in due] == ["phone", "text", "phone", "email"]
-    now = timezone.now() + timedelta(days=8)
-    cadence.record_contact(due[0], by=fiona, now=now)
+    now = daytime(8, hour=10)  # store time, outside the quiet hours
+    first = cadence.record_contact(due[0], by=fiona, now=now)
     cadence.record_contact(due[1], by=fiona, now=now + timedelta(hours=1))
-    with pytest.raises(Exception, match="Already contacted 2 times this week"):
+    with pytest.raises(ValidationError, match="already contacted 2 times in the last 7 days"):
         cadence.record_contact(due[2], by=fiona, now=now + timedelta(hours=2))
+    # Each contact is a follow-up in the one ask log, linked from its follow-up.
+    assert first.kind == "follow_up" and first.follow_up == due[0] and first.by == fiona
     # The pacing job moves it to when the week frees up.
     changed = cadence.pace_follow_ups(now=now + timedelta(hours=2))
     due[2].refresh_from_db()
     assert changed >= 1 and due[2].due_at == now + timedelta(days=7)
+
+
+def test_a_text_from_the_customer_page_counts_toward_the_fails_cap(case, fiona, alice):
+    for channel in ("phone", "text"):
+        set_consent(case.customer, channel, granted=True, method="phone", acting_user=alice)
+    actions.claim(case, specialist=fiona)
+    now = daytime(8, hour=10)
+    record_ask(case.customer, "message", "text", by=alice, at=now)
+    record_ask(case.customer, "message", "text", by=alice, at=now)
+    follow_up = case.follow_ups.order_by("due_at").first()
+    with pytest.raises(ValidationError, match="at most 2"):
+        cadence.record_contact(follow_up, by=fiona, now=now + timedelta(hours=1))
+
+
+def test_a_customer_on_hold_is_not_followed_up(case, fiona, alice):
+    set_consent(case.customer, "phone", granted=True, method="phone", acting_user=alice)
+    hold_asks(case.customer, "detractor", note="Scored 2 after the last visit")
+    actions.claim(case, specialist=fiona)
+    assert set(case.follow_ups.values_list("status", flat=True)) == {"blocked"}
+    assert "not to be asked" in case.follow_ups.first().note
 
 
 def test_withdrawn_consent_blocks_a_planned_follow_up(case, fiona, alice):

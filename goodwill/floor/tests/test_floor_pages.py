@@ -158,7 +158,6 @@ def test_settings_change_the_reasons_and_the_policy(client_for, store_a, mike, a
         {
             "rules-skip_with_customer": "on",
             "rules-tracks_gross": "on",
-            "rules-contacts_per_week": "3",
             "rules-reasons_text": "Price\nCredit\n\nPrice",
             "policy-upper_share": "70",
             "policy-closer_share": "30",
