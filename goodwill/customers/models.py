@@ -356,6 +356,9 @@ class CustomerEvent(models.Model):
         DUPLICATE_DISMISSED = "duplicate_dismissed", "Duplicate dismissed"
         MERGED = "merged", "Merged"
         MERGE_UNDONE = "merge_undone", "Merge undone"
+        # outreach
+        ASKS_HELD = "asks_held", "Not to be asked"
+        ASKS_RESUMED = "asks_resumed", "May be asked again"
         # referrals
         REFERRAL_SHARED = "referral_shared", "Referral shared"
         REFERRAL_SENT = "referral_sent", "Referral sent"

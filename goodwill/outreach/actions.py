@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from goodwill.customers.actions import record_event
 from goodwill.customers.models import Customer, CustomerEvent
 from goodwill.dealerships.models import StaffEvent
 from goodwill.outreach.models import Ask, AskHold, OutreachSettings
@@ -98,15 +99,7 @@ def set_outcome(ask: Ask, outcome: str, *, note: str = "", at: datetime | None =
 
 
 def _timeline(customer, verb, *, actor, subject, reason="") -> None:
-    CustomerEvent.objects.create(
-        dealership_id=customer.dealership_id,
-        customer=customer,
-        actor=actor,
-        at=timezone.now(),
-        verb=verb,
-        subject=subject[:120],
-        reason=reason[:300],
-    )
+    record_event(customer, verb, actor=actor, subject=subject, reason=reason[:300])
 
 
 @transaction.atomic
@@ -127,7 +120,7 @@ def hold_asks(customer, reason: str, *, by=None, note: str = "", source: str = "
         started_at=timezone.now(),
         started_by=by,
     )
-    _timeline(customer, "asks_held", actor=by, subject=reason.label, reason=note)
+    _timeline(customer, CustomerEvent.Verb.ASKS_HELD, actor=by, subject=reason.label, reason=note)
     return hold
 
 
@@ -137,9 +130,8 @@ def end_hold(hold: AskHold, *, by=None, note: str = "") -> AskHold:
     if hold.ended_at is None:
         hold.ended_at, hold.ended_by, hold.end_note = timezone.now(), by, note[:300]
         hold.save(update_fields=["ended_at", "ended_by", "end_note"])
-        _timeline(
-            hold.customer, "asks_resumed", actor=by, subject=hold.get_reason_display(), reason=note
-        )
+        verb, reason = CustomerEvent.Verb.ASKS_RESUMED, hold.get_reason_display()
+        _timeline(hold.customer, verb, actor=by, subject=reason, reason=note)
     return hold
 
 

@@ -10,16 +10,16 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import MAX_OFFSET, Error, Page, StaffRef, page_of, staff_ref
+from goodwill.api.schemas import MAX_OFFSET, Error, Page, StaffRef, choices, page_of, staff_ref
 from goodwill.customers.models import Customer
 from goodwill.outreach import actions, policy
 from goodwill.outreach.models import Ask, AskHold
 
 router = Router(tags=["asks"])
 
-KindName = Literal["survey", "referral_invite", "review_request", "follow_up", "message", "reply"]
-ChannelName = Literal["email", "text", "phone", "letter", "in_person"]
-OutcomeName = Literal["sent", "answered", "declined", "no_answer", "failed"]
+KindName = choices(Ask.Kind)
+ChannelName = choices(Ask.Channel)
+OutcomeName = choices(Ask.Outcome)
 
 
 class AskOut(Schema):
@@ -72,7 +72,7 @@ class OutcomeIn(Schema):
 class HoldOut(Schema):
     id: UUID
     customer_id: UUID
-    reason: Literal["detractor", "requested", "other"]
+    reason: choices(AskHold.Reason)
     note: str
     started_at: datetime
     started_by: StaffRef | None
