@@ -51,8 +51,8 @@ class Decision:
 
 
 def store_zone(dealership) -> ZoneInfo:
-    """The store's time zone: its own once stores carry one (the go-live issue adds
-    `Dealership.time_zone`), else the installation's `TIME_ZONE`."""
+    """The store's time zone (`Dealership.time_zone`); the installation's `TIME_ZONE` when
+    there is no store (or a store id only)."""
     return ZoneInfo(getattr(dealership, "time_zone", "") or settings.TIME_ZONE)
 
 
