@@ -24,27 +24,35 @@ HAS_TRIGRAM_RE = re.compile(r"[^\W_]{3}")  # three letters or digits in a row: p
 
 class StoreGrams(Func):
     """`customers_store_grams(store, text)`: "<store>:<trigram>" for each trigram inside the
-    words of the text (migration 0005 indexes it over customers with a GIN)."""
+    words of the text (migrations 0005 and 0006 index it with a GIN over customers' names,
+    vehicles' VINs and phone numbers)."""
 
     function = "customers_store_grams"
     output_field = ArrayField(TextField())
 
 
+def with_store_grams(qs, column: str, text: str, *, dealership):
+    """On PostgreSQL, only rows whose `column` holds every trigram of `text` in this store
+    (`@>` on the GIN over `customers_store_grams(dealership_id, column)`), so the index hands
+    over one store's rows, not the network's. Unchanged elsewhere, or for text without three
+    letters or digits in a row (the store's rows are then scanned, still one store's). The
+    caller's LIKE keeps the answer exact."""
+    if connections[qs.db].vendor != "postgresql" or not HAS_TRIGRAM_RE.search(text):
+        return qs
+    name = f"_{column}_grams"
+    return qs.alias(**{name: StoreGrams(F("dealership_id"), F(column))}).filter(
+        **{f"{name}__contains": StoreGrams(Value(dealership.pk), Value(text))}
+    )
+
+
 def name_condition(qs, tokens: list[str], *, dealership):
-    """Every token a substring of the name. On PostgreSQL each token of three letters or
-    more first asks the store's trigram index for its trigrams (`@>`); LIKE rechecks."""
+    """Every token a substring of the name, asked of the store's trigrams first."""
     condition = Q()
     for token in tokens:
         condition &= Q(search_name__contains=token)
     qs = qs.filter(condition)
-    if connections[qs.db].vendor != "postgresql":
-        return qs
-    grams = [t for t in tokens if HAS_TRIGRAM_RE.search(t)]
-    if not grams:
-        return qs  # e.g. "li": the store's rows are scanned, still one store's
-    qs = qs.alias(_store_grams=StoreGrams(F("dealership_id"), F("search_name")))
-    for token in grams:
-        qs = qs.filter(_store_grams__contains=StoreGrams(Value(dealership.pk), Value(token)))
+    for token in tokens:
+        qs = with_store_grams(qs, "search_name", token, dealership=dealership)
     return qs
 
 
@@ -72,18 +80,28 @@ def filter_customers(qs, query: str, *, dealership):
                 id__in=CustomerPhone.objects.filter(number=number, **store).values("customer_id")
             )
         if len(digits) >= 4:
-            return qs.filter(
-                id__in=CustomerPhone.objects.filter(number__endswith=digits, **store).values(
-                    "customer_id"
-                )
+            phones = with_store_grams(
+                CustomerPhone.objects.filter(number__endswith=digits, **store),
+                "number",
+                digits,
+                dealership=dealership,
             )
+            return qs.filter(id__in=phones.values("customer_id"))
     if PARTIAL_VIN_RE.match(compact):
         # Ids first (a handful): an OR of a literal id list and the name lookup lets
         # PostgreSQL combine two index scans instead of scanning the store's customers.
-        by_vin = list(
-            Vehicle.objects.filter(vin__endswith=compact, **store).values_list(
-                "customer_id", flat=True
-            )[:200]
+        vehicles = with_store_grams(
+            Vehicle.objects.filter(vin__endswith=compact, **store),
+            "vin",
+            compact,
+            dealership=dealership,
         )
-        return qs.filter(Q(id__in=by_vin) | Q(search_name__contains=query.lower()))
+        by_vin = list(vehicles.values_list("customer_id", flat=True)[:200])
+        by_name = Q(search_name__contains=query.lower())
+        if connections[qs.db].vendor == "postgresql":
+            qs = qs.alias(_search_name_grams=StoreGrams(F("dealership_id"), F("search_name")))
+            by_name &= Q(
+                _search_name_grams__contains=StoreGrams(Value(dealership.pk), Value(compact))
+            )
+        return qs.filter(Q(id__in=by_vin) | by_name)
     return name_condition(qs, query.lower().split()[:5], dealership=dealership)

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import F, Value
 
 from goodwill.conftest import make_customer
+from goodwill.customers import actions
 from goodwill.customers.models import Customer
 from goodwill.customers.search import StoreGrams, filter_customers
 
@@ -62,3 +63,16 @@ def test_on_postgresql_a_fragment_asks_for_its_stores_own_trigrams_which_are_ind
     )
     assert "customers_cust_name_grams" in _plan(grams)
     assert {c.dealership_id for c in grams} == {store_a.pk}
+
+
+@pytest.mark.parametrize("typed", ["MFA12345", "FA12345", "0142", "5550142"])
+def test_the_last_digits_of_a_vin_or_phone_find_the_stores_owner_only(
+    store_a, store_b, alice, bob, typed
+):
+    owners = {}
+    for store, user in ((store_a, alice), (store_b, bob)):
+        owner = make_customer(store, user, first_name="Vera", phones={"mobile": "512 555 0142"})
+        actions.add_vehicle(owner, acting_user=user, vin="1FTFW1E84MFA12345")
+        owners[store.pk] = owner
+    found = filter_customers(Customer.objects.filter(dealership=store_a), typed, dealership=store_a)
+    assert list(found) == [owners[store_a.pk]]
