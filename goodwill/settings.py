@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "goodwill.imports",
     "goodwill.floor",
     "goodwill.fails",
+    "goodwill.service",
     "goodwill.api",
     "goodwill.devdata",
 ]

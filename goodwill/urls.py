@@ -28,6 +28,7 @@ urlpatterns = [
     path("customers/", include("goodwill.customers.urls")),
     path("floor/", include("goodwill.floor.urls")),
     path("fails/", include("goodwill.fails.urls")),
+    path("service/", include("goodwill.service.urls")),
     path("duplicates/", include("goodwill.dedupe.urls")),
     path("network/", include("goodwill.network.urls")),
     path("referrals/", include("goodwill.referrals.urls")),

@@ -490,3 +490,71 @@ def hand_over_customers(*, user, acting_user, reassign_to, reason: str, **_signa
             assign(customer, role, reassign_to, acting_user=acting_user, reason=reason)
             moved += 1
     return moved
+
+
+def _vehicle_from_description(description: str) -> dict:
+    """'2026 Ford F-150 XLT' → year, make, model (what a salesperson types on a sale)."""
+    words = description.split()
+    fields = {}
+    if words and words[0].isdigit() and len(words[0]) == 4:
+        fields["year"] = int(words.pop(0))
+    if words:
+        fields["make"] = words.pop(0)[:40]
+    if words:
+        fields["model"] = " ".join(words)[:60]
+    return fields
+
+
+@transaction.atomic
+def take_vehicle(customer, *, acting_user, vin: str = "", description: str = "", reason: str = ""):
+    """A vehicle the customer just bought: added to them, or, when the store already knows
+    its VIN on someone else (a resold trade-in), moved to them with its history (the
+    service history stays with the vehicle). The customer becomes a customer.
+    Returns (vehicle, previous_owner or None)."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    vin = (vin or "").strip().upper()
+    vehicle, previous = None, None
+    if vin:
+        vehicle = (
+            Vehicle.objects.select_for_update()
+            .filter(dealership_id=customer.dealership_id, vin=vin)
+            .select_related("customer")
+            .first()
+        )
+    if vehicle is not None and vehicle.customer_id != customer.pk:
+        previous = vehicle.customer
+        vehicle.customer = customer
+        vehicle.save(update_fields=["customer"])
+        moved = {"owner": [previous.display_name, customer.display_name]}
+        record_event(
+            previous,
+            "vehicle_moved",
+            actor=acting_user,
+            subject=str(vehicle),
+            changes=moved,
+            reason=reason or "Sold to another customer",
+        )
+        record_event(
+            customer,
+            "vehicle_moved",
+            actor=acting_user,
+            subject=str(vehicle),
+            changes=moved,
+            reason=reason or "Bought: the vehicle's history came with it",
+        )
+    elif vehicle is None:
+        vehicle = add_vehicle(
+            customer,
+            acting_user=acting_user,
+            allow_unvalidated_vin=True,
+            vin=vin,
+            **_vehicle_from_description(description),
+        )
+    if customer.relationship != Customer.Relationship.CUSTOMER:
+        update_customer(
+            customer,
+            acting_user=acting_user,
+            relationship=Customer.Relationship.CUSTOMER,
+            reason=reason or "Bought a vehicle",
+        )
+    return vehicle, previous

@@ -131,7 +131,10 @@ def log_up(
         customer, designated_to = referral_links.customer_and_recipient(
             dealership, referral, acting_user=acting_user
         )
-        source = Up.Source.REFERRAL
+        # A service-drive up stays one (walked over from the lane); the referral still
+        # routes it and credits the advisor who raised it.
+        if source != Up.Source.SERVICE:
+            source = Up.Source.REFERRAL
         interest = interest or referral.interest[:200]
     if customer is not None:
         # Re-read: the caller's copy may predate an assignment (be-backs need the current one).
@@ -147,8 +150,26 @@ def log_up(
         pending = referral_links.open_referral_for(
             dealership, customer, (new_customer or {}).get("phone", "")
         )
+        if (
+            pending is not None
+            and source == Up.Source.SERVICE
+            and pending.kind == pending.Kind.INTERNAL
+        ):
+            # The customer service referred to sales is in the lane: this is that referral's
+            # up (it goes to whoever the referral was sent to), not a refusal.
+            return log_up(
+                dealership,
+                acting_user=acting_user,
+                source=source,
+                referral=pending,
+                interest=interest,
+                notes=notes,
+                at=at,
+                notify=notify,
+            )
         if pending is not None:
-            raise ValidationError({"source": [referral_links.relog_message(pending)]})
+            # On "referral", the field the board opens and shows next to the referral list.
+            raise ValidationError({"referral": [referral_links.relog_message(pending)]})
     if customer is None:
         data = dict(new_customer or {})
         phone, email = data.pop("phone", ""), data.pop("email", "")
@@ -418,7 +439,28 @@ def mark_sold(
     )
     write_credit_lines(deal, credit_policy(deal.dealership), at=at)
     referral_links.mark_won(deal, acting_user=acting_user, at=at)
+    _hand_over_vehicle(deal, acting_user=acting_user, at=at)
     return deal
+
+
+def _hand_over_vehicle(deal: Deal, *, acting_user, at) -> None:
+    """The sold vehicle becomes the customer's (moved with its history when the store knew
+    its VIN on a previous owner); apps above the floor (service) hear of it."""
+    vehicle, previous = customer_actions.take_vehicle(
+        deal.customer,
+        acting_user=acting_user,
+        vin=deal.vin,
+        description=deal.vehicle,
+        reason=f"Bought: {deal.vehicle}",
+    )
+    signals.vehicle_sold.send(
+        sender=Deal,
+        deal=deal,
+        vehicle=vehicle,
+        previous_owner=previous,
+        actor=acting_user,
+        at=at,
+    )
 
 
 @transaction.atomic
@@ -496,6 +538,7 @@ def mark_recovered(
     )
     write_credit_lines(deal, credit_policy(deal.dealership), at=at)
     referral_links.mark_won(deal, acting_user=specialist, at=at)
+    _hand_over_vehicle(deal, acting_user=specialist, at=at)
     return deal
 
 

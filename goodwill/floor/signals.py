@@ -7,6 +7,11 @@ action's transaction, so a failing receiver undoes the whole action."""
 
 from django.dispatch import Signal
 
+# A vehicle was sold (on the floor or recovered by Fails) and is now the customer's:
+# `deal`, `vehicle` (customers.Vehicle), `previous_owner` (a Customer or None), `actor`, `at`.
+# (Service books the first service and introduces the service advisor.)
+vehicle_sold = Signal()
+
 # A deal was marked not sold: `deal`, `actor`, `at`. (Fails puts it in its queue.)
 deal_not_sold = Signal()
 

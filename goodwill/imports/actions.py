@@ -106,7 +106,9 @@ def upload(
             )
             batch.source_name = mapping_mod.source_name(source.headers)
             remembered = ImportMapping.objects.filter(
-                dealership=dealership, fingerprint=mapping_mod.fingerprint(source.headers)
+                dealership=dealership,
+                target=ImportBatch.Target.CUSTOMERS,
+                fingerprint=mapping_mod.fingerprint(source.headers),
             ).first()
             batch.mapping = (
                 remembered.mapping if remembered else mapping_mod.guess_mapping(source.headers)
@@ -218,6 +220,7 @@ def set_mapping(batch: ImportBatch, mapping: dict, *, on_duplicate: str | None =
         if batch.format == ImportBatch.Format.CSV:
             ImportMapping.objects.update_or_create(
                 dealership_id=batch.dealership_id,
+                target=batch.target,
                 fingerprint=mapping_mod.fingerprint(batch.headers),
                 defaults={"mapping": mapping, "source_name": batch.source_name},
             )

@@ -98,7 +98,8 @@ def _out(batch: ImportBatch) -> dict:
 
 def _get(request, batch_id) -> ImportBatch:
     batch = get_object_or_404(
-        ImportBatch.objects.for_dealership(request.dealership), public_id=batch_id
+        ImportBatch.objects.for_dealership(request.dealership).filter(target="customers"),
+        public_id=batch_id,
     )
     _manager(request)
     return batch

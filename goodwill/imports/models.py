@@ -17,6 +17,8 @@ class ImportMapping(models.Model):
     HubSpot export), so the next file from the same tool maps itself."""
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    # What the file's rows become: customers here, repair orders in the service app.
+    target = models.CharField(max_length=14, default="customers")
     fingerprint = models.CharField(max_length=64, help_text="sha256 of the normalised headers")
     source_name = models.CharField(max_length=80, blank=True)
     mapping = models.JSONField(default=dict, help_text="{column header: field}")
@@ -27,7 +29,7 @@ class ImportMapping(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["dealership", "fingerprint"],
+                fields=["dealership", "target", "fingerprint"],
                 name="%(app_label)s_%(class)s_one_per_source",
                 violation_error_message="This store already has a mapping for these columns.",
             )
@@ -35,6 +37,10 @@ class ImportMapping(models.Model):
 
 
 class ImportBatch(models.Model):
+    class Target(models.TextChoices):
+        CUSTOMERS = "customers", "Customers"
+        REPAIR_ORDERS = "repair_orders", "Repair orders"
+
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded"
         CHECKED = "checked", "Dry run done"
@@ -52,6 +58,7 @@ class ImportBatch(models.Model):
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     format = models.CharField(max_length=8, choices=Format.choices)
+    target = models.CharField(max_length=14, choices=Target.choices, default=Target.CUSTOMERS)
     filename = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)
     stored_as = models.CharField(max_length=300, help_text="path of the uploaded bytes")

@@ -34,16 +34,20 @@ def manager_required(view):
 
 def _get_batch(request, batch_id) -> ImportBatch:
     return get_visible_or_404(
-        ImportBatch.objects.for_dealership(request.dealership).select_related("created_by"),
+        ImportBatch.objects.for_dealership(request.dealership)
+        .filter(target=ImportBatch.Target.CUSTOMERS)
+        .select_related("created_by"),
         public_id=batch_id,
     )
 
 
 @manager_required
 def import_list(request):
-    batches = ImportBatch.objects.for_dealership(request.dealership).select_related("created_by")[
-        :50
-    ]
+    batches = (
+        ImportBatch.objects.for_dealership(request.dealership)
+        .filter(target=ImportBatch.Target.CUSTOMERS)
+        .select_related("created_by")[:50]
+    )
     return render(
         request,
         "imports/list.html",

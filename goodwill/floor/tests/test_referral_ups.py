@@ -68,7 +68,7 @@ def test_a_referred_customer_is_never_re_logged_as_a_walk_in(store_a, on_floor, 
             source="walk_in",
             new_customer={"first_name": "Olivia", "phone": "737-555-0177"},
         )
-    assert "log this up as that referral" in exc.value.message_dict["source"][0]
+    assert "log this up as that referral" in exc.value.message_dict["referral"][0]
     assert not Up.objects.exists()
 
 
