@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import PAGE_OFFSET, Error, Page, StaffRef, page_of, staff_ref
+from goodwill.api.schemas import MAX_OFFSET, Error, Page, StaffRef, page_of, staff_ref
 from goodwill.customers.models import Customer, Vehicle
 from goodwill.dealerships.models import User
 from goodwill.service import actions, fleets
@@ -428,7 +428,7 @@ def list_repair_orders(
     customer_id: UUID | None = None,
     number: str | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = PAGE_OFFSET,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     rows = _ros(request).order_by("-opened_at", "-id")
     if status:
@@ -514,7 +514,7 @@ def list_opportunities(
     rule: Literal["estimate", "age", "repeat", "downtime", "term", "manual"] | None = None,
     mine: bool = Query(False, description="Only those sent to me or raised on my ROs"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = PAGE_OFFSET,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     rows = _opportunities(request).order_by("-created_at", "-id")
     if mine:
@@ -561,7 +561,9 @@ def _fleets(request):
 
 
 @router.get("/fleets", response=FleetPage, summary="Fleet accounts")
-def list_fleets(request, limit: int = Query(50, ge=1, le=200), offset: int = PAGE_OFFSET):
+def list_fleets(
+    request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)
+):
     rows = _fleets(request).order_by("customer__company_name", "id")
     return page_of(rows, limit=limit, offset=offset, out=fleet_out)
 
@@ -649,7 +651,7 @@ def list_visits(
     origin: Literal["service", "sales", "first"] | None = None,
     since: datetime | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = PAGE_OFFSET,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     rows = _visits(request).order_by("scheduled_for", "id")
     if origin:

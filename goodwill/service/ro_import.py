@@ -29,7 +29,7 @@ from goodwill.imports.mapping import fingerprint, normalise_header
 from goodwill.imports.models import ImportBatch, ImportMapping, RowError
 from goodwill.imports.reading import FileProblem, inspect_csv, iter_csv
 from goodwill.service import actions, runner
-from goodwill.service.models import RepairOrder
+from goodwill.service.models import Fleet, RepairOrder
 
 FIELDS = {
     "": "— ignore —",
@@ -394,7 +394,6 @@ class Importer:
                 confirm_new=True,  # found by neither VIN, phone nor email
                 **fields,
             )
-            self.counts["customers"] += 1
             self._created(customer=customer)
         vehicle = customer_actions.add_vehicle(
             customer,
@@ -485,6 +484,7 @@ def undo(batch: ImportBatch, *, acting_user) -> dict:
     customers = Customer.objects.filter(pk__in=made.get("customers", []), vehicles__isnull=True)
     try:
         with transaction.atomic():
+            Fleet.objects.filter(customer__in=customers).delete()  # opened by the import
             gone_customers = customers.delete()[1].get("customers.Customer", 0)
     except models.ProtectedError:
         gone_customers = 0  # someone works with them now: they stay
