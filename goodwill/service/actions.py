@@ -410,9 +410,11 @@ def book_visit(
     advisor=None,
     origin: str | None = None,
     deal_id=None,
+    backdated: bool = False,
 ) -> ServiceVisit:
     """Book a service visit. Booked by someone in sales, it is prospecting through the
-    service drive (origin "sales") and counts as sales-originated service business."""
+    service drive (origin "sales") and counts as sales-originated service business.
+    `backdated` records a past booking (history from a DMS, the demo)."""
     if origin is None:
         origin = (
             ServiceVisit.Origin.SERVICE
@@ -426,9 +428,8 @@ def book_visit(
         errors["special"] = ["Pick a special of this store."]
     if advisor is not None and advisor.dealership_id != customer.dealership_id:
         errors["advisor"] = ["Pick an advisor of this store."]
-    if origin != ServiceVisit.Origin.FIRST_SERVICE and scheduled_for < timezone.now() - timedelta(
-        minutes=5
-    ):
+    past = scheduled_for < timezone.now() - timedelta(minutes=5)
+    if past and not backdated and origin != ServiceVisit.Origin.FIRST_SERVICE:
         errors["scheduled_for"] = ["Pick a time in the future."]
     if errors:
         raise ValidationError(errors)

@@ -10,6 +10,7 @@ from. A store that knows better enters its own value on the vehicle."""
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from goodwill.service.models import VehicleClass
 
@@ -29,6 +30,7 @@ PER_EXTRA_MILE = Decimal("0.08")
 FLOOR = Decimal(500)
 
 
+@lru_cache(maxsize=4096)
 def body_of(model: str) -> str:
     text = (model or "").upper()
     for body, pattern in CLASS_WORDS.items():
@@ -49,39 +51,54 @@ def vehicle_class_of(model: str) -> str:
 
 @dataclass(frozen=True)
 class Valuation:
+    """A value and where it comes from; `formula` is built only when it is shown (the nightly
+    pass values a million vehicles and words only the few that raise an opportunity)."""
+
     value: Decimal
     source: str  # "store" | "estimate"
-    formula: str  # in words, with the numbers
+    body: str = ""
+    age: int | None = None
+    extra: int = 0
+    expected: int = 0
+    year_known: bool = True
+
+    @property
+    def formula(self) -> str:
+        if self.source == "store":
+            return f"the store's value, {_dollars(self.value)}"
+        new = NEW_PRICE[self.body]
+        words = (
+            f"{_dollars(new)} new ({self.body}) × 0.85^{self.age} year"
+            f"{'s' if self.age != 1 else ''} = {_dollars(_aged(self.body, self.age))}"
+        )
+        if self.extra:
+            words += f", less $0.08 × {self.extra:,} miles beyond {self.expected:,}"
+        if not self.year_known:
+            words += " (year unknown: eight years assumed)"
+        return f"{words} → about {_dollars(self.value)}"
 
 
 def _dollars(amount) -> str:
     return f"${Decimal(amount).quantize(Decimal(1), ROUND_HALF_UP):,}"
 
 
+@lru_cache(maxsize=1024)
+def _aged(body: str, age: int) -> Decimal:
+    return Decimal(NEW_PRICE[body]) * DEPRECIATION**age
+
+
 def estimate(*, model: str, year: int | None, mileage: int | None, on_year: int) -> Valuation:
-    body = body_of(model)
-    new = Decimal(NEW_PRICE[body])
+    body = body_of(model or "")
     age = max(0, on_year - year) if year else 8  # an unknown year counts as eight
-    aged = new * DEPRECIATION**age
     expected = MILES_PER_YEAR * max(age, 1)
     extra = max(0, (mileage or 0) - expected)
-    value = max(FLOOR, aged - PER_EXTRA_MILE * extra).quantize(Decimal("0.01"))
-    words = (
-        f"{_dollars(new)} new ({body}) × 0.85^{age} year{'s' if age != 1 else ''} "
-        f"= {_dollars(aged)}"
-    )
-    if extra:
-        words += f", less $0.08 × {extra:,} miles beyond {expected:,}"
-    if not year:
-        words += " (year unknown: eight years assumed)"
-    return Valuation(value, "estimate", f"{words} → about {_dollars(value)}")
+    value = max(FLOOR, _aged(body, age) - PER_EXTRA_MILE * extra).quantize(Decimal("0.01"))
+    return Valuation(value, "estimate", body, age, extra, expected, bool(year))
 
 
 def value_of(*, store_value, model, year, mileage, on_year) -> Valuation:
     if store_value:
-        return Valuation(
-            Decimal(store_value), "store", f"the store's value, {_dollars(store_value)}"
-        )
+        return Valuation(Decimal(store_value), "store")
     return estimate(model=model, year=year, mileage=mileage, on_year=on_year)
 
 

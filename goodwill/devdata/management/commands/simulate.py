@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.text import Text
 
 from goodwill.devdata.simulate import format_summary, simulate
+from goodwill.devdata.simulate_service import simulate_service
 
 
 class Command(BaseCommand):
@@ -49,6 +50,13 @@ class Command(BaseCommand):
             help="PostgreSQL: keep the per-row foreign-key triggers instead of checking each "
             "batch with set-based queries before its commit (slower, same guarantees).",
         )
+        parser.add_argument(
+            "--repair-orders",
+            type=int,
+            default=0,
+            help="Repair orders over the stores' vehicles afterwards, with fleets "
+            "(goodwill/devdata/simulate_service.py).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(
@@ -73,6 +81,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["verbosity"] > 0:
             self.stdout.write(format_summary(summary))
+        if options["repair_orders"]:
+            try:
+                service = simulate_service(repair_orders=options["repair_orders"], seed=seed)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            if options["verbosity"] > 0:
+                self.stdout.write(str(service))
 
     def _with_progress(self, customers, kwargs):
 

@@ -1,0 +1,161 @@
+"""The service opportunity rules at scale (PostgreSQL): the nightly pass over every RO, and
+one RO's rules as they run after it is saved.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gw_service_bench \\
+        .venv/bin/python bench/bench_service.py [--repair-orders 1000000] [--samples 400]
+
+Data: `goodwill simulate` (stores, customers with vehicles) then `simulate_service` (the
+ROs, fleets), loaded once and reused (seeded: same seed, same data).
+
+1. The nightly pass (`service.runner.run_all`): every RO of every store through every rule
+   (the rules' window and year sums need the whole history), twice — the first run raises
+   the opportunities, the second finds them all already raised (the idempotent steady
+   state of every night after). Baseline in the same run: a bare streamed read of the same
+   columns (the floor any pass must pay). Budget: under 60 s.
+2. One RO (`runner.evaluate_repair_order`: facts, rules, quiet period — what the job does
+   before it writes), p50/p99 over random ROs, against a bare `RepairOrder.objects.get`
+   by primary key. Budget: p99 under 20 ms. Also the whole after-save job on fresh ROs
+   (evaluate + insert + referral to sales), reported for information."""
+
+import argparse
+import os
+import random
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from goodwill.devdata.simulate import simulate  # noqa: E402
+from goodwill.devdata.simulate_service import simulate_service  # noqa: E402
+from goodwill.service import actions, runner  # noqa: E402
+from goodwill.service.models import Opportunity, RepairOrder  # noqa: E402
+
+NIGHTLY_BUDGET_S = 60.0
+ONE_RO_BUDGET_MS = 20.0
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    rank = max(1, round(p / 100 * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def load(n: int, seed: int) -> None:
+    have = RepairOrder.objects.count()
+    if have >= n:
+        say(f"Data: {have:,} repair orders already loaded.")
+        return
+    if have:
+        sys.exit("Fewer ROs than asked in this database: drop it and run again.")
+    customers = max(1000, n // 5)
+    say(f"Loading {customers:,} customers in 40 stores, then {n:,} repair orders…")
+    started = time.perf_counter()
+    simulate(dealerships=40, customers=customers, seed=seed)
+    summary = simulate_service(repair_orders=n, seed=seed)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    say(f"  {summary} (all loading: {time.perf_counter() - started:.0f} s)")
+
+
+def bare_stream() -> tuple[float, int]:
+    started = time.perf_counter()
+    n = 0
+    for store_id in RepairOrder.objects.values_list("dealership_id", flat=True).distinct():
+        rows = (
+            RepairOrder.objects.filter(dealership_id=store_id)
+            .order_by("vehicle_id", "opened_at", "id")
+            .values_list(*runner.COLUMNS)
+        )
+        for _ in rows.iterator(chunk_size=runner.BATCH):
+            n += 1
+    return time.perf_counter() - started, n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repair-orders", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run this on PostgreSQL (DATABASE_URL).")
+    call_command("migrate", verbosity=0)
+    load(args.repair_orders, args.seed)
+    total = RepairOrder.objects.count()
+    say(f"Load average before: {os.getloadavg()[0]:.2f} (2 cores shared)")
+
+    bare_s, streamed = bare_stream()
+    say(f"\nBaseline: bare streamed read of {streamed:,} ROs: {bare_s:.1f} s")
+    Opportunity.objects.all().delete()
+    started = time.perf_counter()
+    first = runner.run_all(refer=False)
+    first_s = time.perf_counter() - started
+    started = time.perf_counter()
+    second = runner.run_all(refer=False)
+    second_s = time.perf_counter() - started
+    say(f"Nightly pass, first run:  {first_s:6.1f} s  {first}")
+    say(f"Nightly pass, second run: {second_s:6.1f} s  {second}")
+    say(
+        f"  {total / first_s:,.0f} ROs/s; {first_s / bare_s:.2f}× the bare read; "
+        f"budget {NIGHTLY_BUDGET_S:.0f} s: {'OK' if max(first_s, second_s) < NIGHTLY_BUDGET_S else 'OVER'}"
+    )
+    assert second["created"] == 0, "the second pass raised something twice"
+
+    rng = random.Random(args.seed)
+    top = RepairOrder.objects.order_by("-pk").values_list("pk", flat=True).first()
+    ids = [rng.randint(1, top) for _ in range(args.samples)]
+    bare, rules = [], []
+    for pk in ids:
+        t = time.perf_counter()
+        RepairOrder.objects.filter(pk=pk).first()
+        bare.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        try:
+            runner.evaluate_repair_order(pk)
+        except RepairOrder.DoesNotExist:
+            continue
+        rules.append((time.perf_counter() - t) * 1000)
+    p50, p99 = percentile(rules, 50), percentile(rules, 99)
+    say(f"\nOne RO's rules over {len(rules)} random ROs: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    say(
+        f"  bare get by pk: p50 {percentile(bare, 50):.2f} ms, p99 {percentile(bare, 99):.2f} ms "
+        f"→ rules are {p50 / percentile(bare, 50):.1f}× a bare get at p50"
+    )
+    say(f"  budget p99 < {ONE_RO_BUDGET_MS:.0f} ms: {'OK' if p99 < ONE_RO_BUDGET_MS else 'OVER'}")
+
+    # The whole after-save job on fresh ROs: open (no rules), then evaluate + insert + refer.
+    ro = RepairOrder.objects.select_related("customer", "vehicle").order_by("-pk").first()
+    jobs = []
+    for i in range(min(100, args.samples)):
+        fresh = actions.open_repair_order(
+            ro.customer,
+            ro.vehicle,
+            acting_user=None,
+            number=f"B{i}",
+            complaint="Bench",
+            labor=ro.labor + 9000,
+            run_rules=False,
+        )
+        t = time.perf_counter()
+        runner.run_for_repair_order(fresh.pk, notify=False)
+        jobs.append((time.perf_counter() - t) * 1000)
+    say(
+        f"Whole after-save job (rules + insert + referral), {len(jobs)} fresh ROs: "
+        f"p50 {percentile(jobs, 50):.1f} ms, p99 {percentile(jobs, 99):.1f} ms"
+    )
+    say(f"Load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
