@@ -352,6 +352,7 @@ class CustomerEvent(models.Model):
         CONSENT_GRANTED = "consent_granted", "Consent given"
         CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
         ASSIGNED = "assigned", "Assigned"
+        VEHICLE_MOVED = "vehicle_moved", "Vehicle changed hands"
         # dedupe
         DUPLICATE_DISMISSED = "duplicate_dismissed", "Duplicate dismissed"
         MERGED = "merged", "Merged"
@@ -376,6 +377,18 @@ class CustomerEvent(models.Model):
         FAILS_RECOVERED = "fails_recovered", "Fails: recovered"
         FAILS_REFERRED = "fails_referred", "Fails: referred out"
         FAILS_LOST = "fails_lost", "Fails: lost"
+        # service
+        RO_OPENED = "ro_opened", "RO opened"
+        RO_RECORDED = "ro_recorded", "RO recorded"
+        RO_UPDATED = "ro_updated", "RO updated"
+        RO_CLOSED = "ro_closed", "RO closed"
+        FLEET_OPENED = "fleet_opened", "Fleet account opened"
+        FLEET_UPDATED = "fleet_updated", "Fleet account updated"
+        VEHICLE_SERVICE_FACTS = "vehicle_service_facts", "Vehicle service facts"
+        SERVICE_BOOKED = "service_booked", "Service visit booked"
+        SERVICE_VISIT = "service_visit", "Service visit"
+        SERVICE_INTRO_SENT = "service_intro_sent", "Service advisor introduced"
+        SERVICE_INTRO_HELD = "service_intro_held", "Service introduction held"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")

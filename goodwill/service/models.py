@@ -385,12 +385,14 @@ class Opportunity(models.Model):
         related_name="+",
         help_text="The advisor who referred by hand; empty when a rule raised it.",
     )
-    referral = models.OneToOneField(
+    # Several opportunities about one vehicle share one open referral: sales hears of a
+    # customer once, with every reason.
+    referral = models.ForeignKey(
         "referrals.Referral",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="opportunity",
+        related_name="opportunities",
     )
     dismissed_at = models.DateTimeField(null=True, blank=True)
     dismissed_by = models.ForeignKey(

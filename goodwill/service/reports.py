@@ -121,48 +121,50 @@ def both_ways(store, period: str) -> dict:
     start = since(period)
     base = {"period": period}
     opps = Opportunity.objects.for_dealership(store).filter(created_at__gte=start)
-    totals = opps.aggregate(
-        created=Count("id"),
-        worked=Count("id", filter=Q(referral__status__in=WORKED)),
-        won=Count("id", filter=Q(referral__status="won")),
-        revenue=Sum("referral__value", filter=Q(referral__status="won")),
-    )
-    totals["revenue"] = totals["revenue"] or Decimal(0)
-
-    def grouped(key, label_of, drill):
-        rows = (
-            opps.values(key)
-            .annotate(
-                n=Count("id"),
-                won=Count("id", filter=Q(referral__status="won")),
-                revenue=Sum("referral__value", filter=Q(referral__status="won")),
-            )
-            .order_by("-n")
+    # Several opportunities can share one referral (one vehicle, several reasons): sales
+    # figures count each referral once, so a sale is never counted twice.
+    rows = list(
+        opps.values_list(
+            "rule",
+            "repair_order__advisor",
+            "referral__to_user",
+            "referral_id",
+            "referral__status",
+            "referral__value",
         )
-        bars = []
-        for r in rows:
-            won, n = r["won"], r["n"]
-            bars.append(
-                Bar(
-                    label_of(r[key]),
-                    n,
-                    f"{won} won · ${r['revenue'] or 0:,.0f}",
-                    base | {"drill": drill, "key": r[key] or ""},
-                )
+    )
+    referrals = {r[3]: (r[4], r[5]) for r in rows if r[3]}
+    won = {k: v for k, (status, v) in referrals.items() if status == "won"}
+    totals = {
+        "created": len(rows),
+        "worked": sum(1 for status, _ in referrals.values() if status in WORKED),
+        "won": len(won),
+        "revenue": sum((v or Decimal(0) for v in won.values()), Decimal(0)),
+    }
+
+    def grouped(index, label_of, drill):
+        groups: dict = defaultdict(lambda: [0, {}])
+        for row in rows:
+            group = groups[row[index]]
+            group[0] += 1
+            if row[3] in won:
+                group[1][row[3]] = won[row[3]] or Decimal(0)
+        bars = [
+            Bar(
+                label_of(key),
+                n,
+                f"{len(sales)} won · ${sum(sales.values(), Decimal(0)):,.0f}",
+                base | {"drill": drill, "key": key or ""},
             )
+            for key, (n, sales) in sorted(groups.items(), key=lambda kv: -kv[1][0])
+        ]
         return _scale(bars)
 
     rules = dict(Opportunity.Rule.choices)
-    by_rule = grouped("rule", lambda k: rules.get(k, k), "rule")
-    advisor_ids = opps.values_list("repair_order__advisor", flat=True).distinct()
-    seller_ids = opps.values_list("referral__to_user", flat=True).distinct()
-    names = _names([*advisor_ids, *seller_ids])
-    by_advisor = grouped(
-        "repair_order__advisor", lambda k: names.get(k, "No advisor login"), "advisor"
-    )
-    by_seller = grouped(
-        "referral__to_user", lambda k: names.get(k, "Not sent yet / dept."), "seller"
-    )
+    by_rule = grouped(0, lambda k: rules.get(k, k), "rule")
+    names = _names({r[1] for r in rows} | {r[2] for r in rows})
+    by_advisor = grouped(1, lambda k: names.get(k, "No advisor login"), "advisor")
+    by_seller = grouped(2, lambda k: names.get(k, "Not sent yet / dept."), "seller")
 
     visits = ServiceVisit.objects.for_dealership(store).filter(
         origin=ServiceVisit.Origin.SALES, created_at__gte=start

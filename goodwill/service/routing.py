@@ -54,6 +54,20 @@ def refer(opportunity: Opportunity, *, acting_user=None, note: str = "", notify:
         return opp
     if opp.dismissed_at:
         raise ValidationError({"opportunity": ["This opportunity was dismissed."]})
+    sibling = (
+        Opportunity.objects.filter(
+            vehicle_id=opp.vehicle_id,
+            referral__status__in=["sent", "acknowledged", "contacted", "appointment"],
+        )
+        .exclude(pk=opp.pk)
+        .select_related("referral")
+        .first()
+    )
+    if sibling is not None:
+        # Sales already has this customer about this vehicle: one referral, every reason.
+        opp.referral = sibling.referral
+        opp.save(update_fields=["referral"])
+        return opp
     sender = acting_user or sender_for(opp.repair_order)
     if sender is None:
         raise ValidationError({"opportunity": ["Nobody in service or management to send it."]})

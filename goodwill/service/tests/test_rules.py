@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goodwill.service.rules import Facts, Thresholds, evaluate
@@ -83,6 +83,8 @@ def test_model_names_give_a_downtime_class():
     assert vehicle_class_of("Escape") == "car"
 
 
+# A shared, busy machine: input generation may be slow, the property is what matters.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=60)
 @given(
     year=st.integers(1990, 2026),
     mileage=st.integers(0, 400_000),

@@ -145,3 +145,13 @@ def test_opportunities_for_a_user_are_theirs_only(customer, old_truck, sam, alic
     assert list(Opportunity.objects.for_user(sam)) == list(ro.opportunities.all())
     assert not Opportunity.objects.for_user(ben).exists()
     assert Opportunity.objects.for_user(mike).count() == 1
+
+
+def test_two_reasons_about_one_vehicle_reach_sales_as_one_referral(
+    customer, old_truck, sam, open_ro
+):
+    ro = open_ro(customer, old_truck, sam, labor=Decimal(9000), mileage_in=151021)
+    rules = set(Opportunity.objects.filter(repair_order=ro).values_list("rule", flat=True))
+    assert rules == {"estimate", "age"}
+    assert Referral.objects.count() == 1
+    assert {o.referral_id for o in Opportunity.objects.all()} == {Referral.objects.get().pk}
