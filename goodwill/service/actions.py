@@ -515,6 +515,9 @@ def _advisor_for(customer: Customer):
     return min(advisors, key=lambda a: a.service_customers.count(), default=None)
 
 
+LIVE_SALE = timedelta(minutes=10)
+
+
 def welcome_to_service(*, deal, vehicle, actor, at=None, **_signal) -> ServiceVisit | None:
     """A sold vehicle: the customer gets a service advisor, the first service is booked and
     the advisor introduces themselves by email (only with the customer's email consent)."""
@@ -543,5 +546,15 @@ def welcome_to_service(*, deal, vehicle, actor, at=None, **_signal) -> ServiceVi
         origin=ServiceVisit.Origin.FIRST_SERVICE,
         deal_id=deal.public_id,
     )
-    transaction.on_commit(lambda: emails.send_introduction(visit.pk), robust=True)
+    if timezone.now() - at < LIVE_SALE:
+        transaction.on_commit(lambda: emails.send_introduction(visit.pk), robust=True)
+    else:
+        # A sale recorded after the fact (history, the demo) books the visit but emails nobody.
+        customer_actions.record_event(
+            customer,
+            "service_intro_held",
+            actor=actor,
+            subject="Service advisor introduction",
+            reason="Not emailed: the sale was recorded after the fact",
+        )
     return visit

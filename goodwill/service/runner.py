@@ -186,7 +186,15 @@ COLUMNS = (
 
 
 def run_store(store_id: int, *, refer: bool = True, notify: bool = True, now=None) -> dict:
-    """Every RO of one store through every rule; returns counts."""
+    """Every RO of one store through every rule; returns counts.
+
+    One transaction per store: on PostgreSQL a streamed read outside a transaction is a
+    WITH HOLD cursor, which copies the whole result before the first row arrives."""
+    with transaction.atomic():
+        return _run_store(store_id, refer=refer, notify=notify, now=now)
+
+
+def _run_store(store_id: int, *, refer: bool, notify: bool, now) -> dict:
     now = now or timezone.now()
     rules = _settings(store_id)
     thresholds = Thresholds.of(rules)

@@ -446,7 +446,17 @@ def visit_list(request):
         .select_related("customer", "vehicle", "booked_by", "special", "advisor")
         .order_by("scheduled_for")[:100]
     )
-    return render(request, "service/visits.html", {"nav": "service", "rows": rows})
+    q = request.GET.get("q", "").strip()
+    found = (
+        filter_customers(
+            Customer.objects.visible_to(request.user), q, dealership=request.dealership
+        )[:20]
+        if q
+        else []
+    )
+    return render(
+        request, "service/visits.html", {"nav": "service", "rows": rows, "q": q, "found": found}
+    )
 
 
 @staff_required

@@ -125,6 +125,8 @@ def _walk(opp, stage, *, rng, now, sellers):
     actions.refer(opp, notify=False)
     opp.refresh_from_db()
     referral = opp.referral
+    if referral.status != "sent":  # it joined a referral sales already works
+        return
     worker = referral.to_user or rng.choice(sellers)
     steps = {
         "referred": ["acknowledge"],
@@ -199,12 +201,19 @@ def seed(*, rng, stores) -> str:
             facts.save(update_fields=[field])
         runner.run_store(store.pk, refer=False, notify=False)
         # Every rule's opportunities walked into every state, newest first.
+        per_rule = 12 if store.slug == "ford" else 6  # the first six cover every stage
+        walked: set[int] = set()  # one walk per vehicle: reasons about one share a referral
         for rule in Opportunity.Rule.values:
             stages = cycle(rng.sample(STAGES, len(STAGES)))
-            for opp in Opportunity.objects.filter(dealership=store, rule=rule).order_by(
-                "-repair_order__opened_at"
-            )[:24]:
+            done = 0
+            for opp in Opportunity.objects.filter(
+                dealership=store, rule=rule, referral__isnull=True
+            ).order_by("-repair_order__opened_at")[:80]:
+                if done >= per_rule or opp.vehicle_id in walked:
+                    continue
+                walked.add(opp.vehicle_id)
                 _walk(opp, next(stages), rng=rng, now=now, sellers=sellers)
+                done += 1
         # The advisors' own referrals, by hand from the RO.
         for ro in RepairOrder.objects.for_dealership(store).filter(
             opportunities__isnull=True, opened_at__gte=now - timedelta(days=20)

@@ -142,3 +142,8 @@ def test_a_salesperson_books_service_for_a_prospect_from_the_visit_page(
     )
     assert response.status_code == 302
     assert customer.service_visits.get().origin == "sales"
+
+
+def test_the_visits_page_finds_the_customer_to_book(client_for, alice, customer):
+    page = client_for(alice).get("/service/visits/?q=Kowalski")
+    assert f"/service/visits/book/{customer.public_id}/" in page.text
