@@ -345,7 +345,9 @@ def update_repair_order(ro: RepairOrder, *, acting_user, **fields) -> dict:
 
 
 @transaction.atomic
-def refer_by_hand(ro: RepairOrder, *, acting_user, note: str = "") -> Opportunity:
+def refer_by_hand(
+    ro: RepairOrder, *, acting_user, note: str = "", notify: bool = True
+) -> Opportunity:
     """The advisor's two taps from the RO: a "manual" opportunity, referred at once."""
     opp, _ = Opportunity.objects.get_or_create(
         repair_order=ro,
@@ -362,7 +364,7 @@ def refer_by_hand(ro: RepairOrder, *, acting_user, note: str = "") -> Opportunit
             "created_at": timezone.now(),
         },
     )
-    return refer(opp, acting_user=acting_user, note=note)
+    return refer(opp, acting_user=acting_user, note=note, notify=notify)
 
 
 @transaction.atomic

@@ -86,7 +86,7 @@ def _upfitted_fleet(store, rng, actor):
 
 def _history(store, customer, vehicle, *, rng, now, advisors, numbers, heavy=False):
     """A vehicle's visits over the last eighteen months, oldest first."""
-    visits = rng.randint(3, 7) if heavy else rng.choice([1, 1, 2, 2, 3, 4])
+    visits = rng.randint(4, 8) if heavy else rng.choice([1, 1, 2, 2, 3, 4])
     days = sorted((rng.randint(0, DAYS) for _ in range(visits)), reverse=True)
     if heavy and rng.random() < 0.5:  # a bad quarter: back three times in a few weeks
         days += [rng.randint(5, 25), rng.randint(26, 50)]
@@ -95,7 +95,8 @@ def _history(store, customer, vehicle, *, rng, now, advisors, numbers, heavy=Fal
         complaint, labor, parts = rng.choice(COMPLAINTS)
         scale = Decimal(rng.uniform(0.7, 1.4)).quantize(Decimal("0.01"))
         opened = _at(now, ago, rng.randint(7, 10))
-        down = rng.choice([1, 1, 2, 3, 5, 8]) if heavy else rng.choice([1, 1, 1, 2, 3])
+        # Fleet trucks wait for parts and upfit work: a week down is no surprise.
+        down = rng.choice([1, 2, 3, 5, 8, 12]) if heavy else rng.choice([1, 1, 1, 2, 3])
         closed = None if ago < 2 else opened + timedelta(days=down, hours=rng.randint(1, 6))
         numbers[0] += 1
         actions.open_repair_order(
@@ -203,7 +204,9 @@ def seed(*, rng, stores) -> str:
         # Every rule's opportunities walked into every state, newest first.
         per_rule = 12 if store.slug == "ford" else 6  # the first six cover every stage
         walked: set[int] = set()  # one walk per vehicle: reasons about one share a referral
-        for rule in Opportunity.Rule.values:
+        raised = Opportunity.objects.filter(dealership=store, referral__isnull=True)
+        # The scarcest rules pick their vehicles first (a fleet truck raises several).
+        for rule in sorted(Opportunity.Rule.values, key=lambda r: raised.filter(rule=r).count()):
             stages = cycle(rng.sample(STAGES, len(STAGES)))
             done = 0
             for opp in Opportunity.objects.filter(
@@ -219,7 +222,10 @@ def seed(*, rng, stores) -> str:
             opportunities__isnull=True, opened_at__gte=now - timedelta(days=20)
         )[:3]:
             opp = actions.refer_by_hand(
-                ro, acting_user=ro.advisor or advisors[0], note="Asked what a new one would cost"
+                ro,
+                acting_user=ro.advisor or advisors[0],
+                note="Asked what a new one would cost",
+                notify=False,
             )
             _walk(
                 opp, rng.choice(["referred", "working", "won"]), rng=rng, now=now, sellers=sellers
