@@ -37,7 +37,10 @@ def test_the_demo_seeds_a_realistic_network_once_and_prints_the_logins(demo):
         re.fullmatch(r"\+1\d{3}5550[1]\d\d", n)
         for n in CustomerPhone.objects.values_list("number", flat=True)
     )
-    assert Vehicle.objects.filter(vin_validated=True).count() == Vehicle.objects.count()
+    # Every VIN the demo wrote decodes (a vehicle sold on the floor without its VIN typed in
+    # is added to its buyer without one).
+    assert not Vehicle.objects.exclude(vin="").filter(vin_validated=False).exists()
+    assert Vehicle.objects.filter(vin_validated=True).count() >= 0.7 * Vehicle.objects.count()
     text = demo.output
     assert "Seeding the demo network" in text
     assert "alice.ford" in text and "goodwill-demo" in text
