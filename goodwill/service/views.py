@@ -3,6 +3,8 @@ opportunities, fleets, vehicles' service facts, visits and specials. Thin: forms
 actions change, helpers fetch through the store. (Reports and settings: `views_manage.py`;
 the RO import: `views_import.py`.)"""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,8 +16,7 @@ from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Customer, Vehicle
 from goodwill.customers.search import filter_customers
-from goodwill.fails import cadence
-from goodwill.floor.actions import floor_settings
+from goodwill.outreach import policy
 from goodwill.service import actions, fleets, reports
 from goodwill.service.forms import (
     DismissForm,
@@ -303,14 +304,17 @@ def opportunity_list(request):
 
 
 def _opportunity_context(request, opp, *, dismiss_form=None):
+    """The follow-up respects the customer: their consented channels, a hold on asks, and
+    the store's weekly cap (the outreach app's policy)."""
     customer = opp.customer
-    channels = cadence.consented_channels(customer)
+    week_ago = timezone.now() - timedelta(days=7)
     return {
         "nav": "service",
         "opp": opp,
-        "channels": sorted(channels),
-        "contacts_this_week": len(cadence.contacts_this_week(customer)),
-        "cap": floor_settings(customer.dealership).contacts_per_week,
+        "channels": sorted(policy.consented_channels(customer)),
+        "held": policy.is_held(customer),
+        "contacts_this_week": len(policy.counted_since(customer, week_ago)),
+        "cap": policy.settings_for(customer.dealership_id).asks_per_week,
         "dismiss_form": dismiss_form or DismissForm(),
         "on_floor": opp.referral.ups.first() if opp.referral_id else None,
     }

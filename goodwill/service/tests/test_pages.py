@@ -78,7 +78,7 @@ def test_the_opportunity_page_shows_consented_channels_and_the_contact_cap(
     page = client_for(alice).get(f"/service/opportunities/{opp.public_id}/")
     assert "the customer is never sent it" in page.text
     assert "no channel consented" in page.text
-    assert "0 of 2 follow-up contacts" in page.text
+    assert "follow-up contacts used in the last 7 days" in page.text
 
 
 def test_the_fleet_page_shows_days_down_money_lost_and_whats_in_the_shop(
