@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.color import no_style
@@ -49,7 +50,9 @@ class DemoSnapshot:
 
 
 @pytest.fixture(scope="session")
-def demo_snapshot(django_db_setup, django_db_blocker, _fast_password_hashing) -> DemoSnapshot:
+def demo_snapshot(
+    django_db_setup, django_db_blocker, _fast_password_hashing, jobs_run_in_process
+) -> DemoSnapshot:
     """Runs the real `goodwill demo` (through every app's actions) once per session, inside
     a transaction that is rolled back, and keeps its rows in memory for `demo` to put back.
     Seeding takes half a minute; putting the rows back, a second or two."""
@@ -90,6 +93,14 @@ def demo(db, demo_snapshot) -> DemoSnapshot:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
     return demo_snapshot
+
+
+@pytest.fixture(autouse=True, scope="session")
+def jobs_run_in_process():
+    """Background jobs run in the test's process right after their transaction commits
+    (`django_capture_on_commit_callbacks(execute=True)`), or when a test calls
+    `goodwill.jobs.testing.run_jobs()`; no worker needed."""
+    settings.GOODWILL_JOBS_EAGER = True
 
 
 @pytest.fixture

@@ -107,9 +107,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "ninja",  # serves the API docs (Swagger UI) from local static files, not a CDN
+    "django_q",
     "goodwill.core",
     "goodwill.dealerships",
     "goodwill.accounts",
+    "goodwill.jobs",
     "goodwill.customers",
     "goodwill.outreach",
     "goodwill.dedupe",
@@ -238,6 +240,30 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Goodwill <goodwill@localhost>")
+
+# Background jobs (goodwill/jobs, docs/ARCHITECTURE.md "Background jobs"): django-q2 on the
+# ORM broker, so the queue lives in the same database (SQLite or PostgreSQL). `timeout` is the
+# ceiling of one job (each kind sets its own below it); a message not acknowledged within
+# `retry` seconds (its worker died) is delivered again, and `goodwill.jobs.queue` makes that
+# run the work once. Failures are acknowledged: our runner decides about retries.
+GOODWILL_JOB_TIMEOUT = env_int("GOODWILL_JOB_TIMEOUT", 3600)
+Q_CLUSTER = {
+    "name": "goodwill",
+    "orm": "default",
+    "workers": env_int("GOODWILL_WORKERS", 2),
+    "timeout": GOODWILL_JOB_TIMEOUT,
+    "retry": GOODWILL_JOB_TIMEOUT + 300,
+    "ack_failures": True,
+    "max_attempts": 3,
+    "catch_up": False,
+    "poll": 1.0,
+    "queue_limit": 2,
+    "recycle": 200,
+    "save_limit": 500,
+    "label": "Background jobs",
+}
+# Tests set this: a job runs in-process right after its transaction commits.
+GOODWILL_JOBS_EAGER = env_bool("GOODWILL_JOBS_EAGER")
 
 # Default phone region when a dealership has none (phone numbers are stored as E.164).
 GOODWILL_DEFAULT_PHONE_REGION = env("GOODWILL_DEFAULT_PHONE_REGION", "US")

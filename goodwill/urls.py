@@ -35,5 +35,6 @@ urlpatterns = [
     path("asks/", include("goodwill.outreach.urls")),
     path("imports/", include("goodwill.imports.urls")),
     path("store/", include("goodwill.dealerships.urls")),
+    path("jobs/", include("goodwill.jobs.urls")),
     path("api/v1/", api.urls),
 ]

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from goodwill.customers.models import Customer, CustomerPhone, Vehicle
 from goodwill.dealerships.models import Dealership, User
 from goodwill.devdata.management.commands.demo import start_worker
+from goodwill.jobs.testing import database_for_subprocess
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,8 @@ def test_token_refuses_an_unknown_user(db):
 def test_the_demo_runs_the_background_worker_beside_the_server_and_stops_it(tmp_path, monkeypatch):
     """`goodwill demo` starts `goodwill worker` as a child; it runs until the demo stops."""
 
-    monkeypatch.setenv("GOODWILL_DATA_DIR", str(tmp_path))
+    for name, value in database_for_subprocess(tmp_path).items():
+        monkeypatch.setenv(name, value)
     worker = start_worker()
     try:
         with pytest.raises(subprocess.TimeoutExpired):

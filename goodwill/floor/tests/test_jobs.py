@@ -4,11 +4,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from goodwill.core.management.commands.worker import discover_jobs
 from goodwill.customers.actions import set_consent
 from goodwill.fails.cadence import pace_follow_ups
 from goodwill.floor import actions, jobs
 from goodwill.floor.models import FloorEvent
+from goodwill.jobs.registry import periodic_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,6 @@ def test_reminders_email_the_invite_once_and_only_with_consent(
 
 
 def test_the_worker_finds_the_floor_and_fails_jobs():
-    found = {name: (func, every) for name, func, every in discover_jobs()}
+    found = {p.name: (p.func, p.every) for p in periodic_jobs()}
     assert found["floor.remind_appointments"] == (jobs.remind_appointments, 300)
     assert found["fails.pace_follow_ups"] == (pace_follow_ups, 900)

@@ -1,0 +1,45 @@
+"""The job page: what a background job is doing, polled by htmx until it finishes."""
+
+from pathlib import Path
+
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+
+from goodwill.core.tenancy import get_visible_or_404, staff_required
+from goodwill.jobs.models import Job
+
+POLL_SECONDS = 1
+
+
+def _get_job(request, job_id) -> Job:
+    return get_visible_or_404(
+        Job.objects.visible_to(request.user).select_related("created_by"), public_id=job_id
+    )
+
+
+@staff_required
+def job_list(request):
+    jobs = Job.objects.visible_to(request.user).select_related("created_by")[:50]
+    return render(request, "jobs/list.html", {"jobs": jobs})
+
+
+@staff_required
+def job_detail(request, job_id):
+    job = _get_job(request, job_id)
+    result = job.result if isinstance(job.result, dict) else {}
+    context = {"job": job, "poll": POLL_SECONDS, "next_url": result.get("url", "")}
+    if request.htmx:
+        response = render(request, "jobs/detail.html#status", context)
+        if job.status == Job.Status.DONE and result.get("redirect") and result.get("url"):
+            response["HX-Location"] = result["url"]
+        return response
+    return render(request, "jobs/detail.html", context)
+
+
+@staff_required
+def job_file(request, job_id):
+    job = _get_job(request, job_id)
+    path = Path(job.file_path) if job.file_path else None
+    if job.status != Job.Status.DONE or path is None or not path.is_file():
+        raise Http404("This job has no file to download (any more).")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name or path.name)
