@@ -12,6 +12,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.schemas import Error, StaffRef, staff_ref
+from goodwill.jobs import progress as live
 from goodwill.jobs.models import Job
 
 router = Router(tags=["jobs"])
@@ -70,9 +71,11 @@ def job_out(job: Job) -> dict:
 
 
 def _get(request, job_id) -> Job:
-    return get_object_or_404(
+    job = get_object_or_404(
         Job.objects.visible_to(request.user).select_related("created_by"), public_id=job_id
     )
+    live.read_live(job)
+    return job
 
 
 @router.get("/jobs/{uuid:job_id}", response={200: JobOut, 404: Error})

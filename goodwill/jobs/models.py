@@ -9,10 +9,11 @@ import uuid
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from goodwill.core.tenancy import TenantQuerySet
+from goodwill.jobs import progress as live
 
 # A page polls every second; writing progress more often than this only costs writes.
 PROGRESS_EVERY = 0.5
@@ -104,9 +105,9 @@ class Job(models.Model):
     ) -> None:
         """Record how far the work got (shown on the job page and by the API).
 
-        Writes at most twice a second unless `force`. Written on the job's own connection:
-        inside the job's write transaction it shows only at commit, so long jobs call it
-        during their reading part (see `registry.JobKind.atomic`)."""
+        Writes at most twice a second unless `force`. Inside a transaction the job opened
+        (deeper than where the runner started it), the numbers go through `jobs.progress`'s
+        side channel so they show while the transaction is still open."""
         self.done = done
         if total is not None:
             self.total = total
@@ -117,6 +118,9 @@ class Job(models.Model):
             return
         self._progress_written = now
         self.updated_at = timezone.now()
+        if len(connection.atomic_blocks) > getattr(self, "transaction_depth", 0):
+            live.write_live(self)
+            return
         Job.objects.filter(pk=self.pk).update(
             done=self.done, total=self.total, message=self.message, updated_at=self.updated_at
         )

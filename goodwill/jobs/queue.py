@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from goodwill.jobs import progress as live
 from goodwill.jobs import registry
 from goodwill.jobs.models import Job
 
@@ -92,6 +93,7 @@ def _claim(pk: int, now) -> Job | None:
 
 
 def _finish(job: Job, **fields) -> None:
+    live.forget(job)
     fields["updated_at"] = timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
@@ -114,6 +116,8 @@ def run_job(pk: int, now=None) -> str:
             or f"The worker stopped during this job {job.max_attempts} times; giving up.",
         )
         return "failed: out of attempts"
+    # Progress deeper than this is inside a transaction the job opened (`Job.progress`).
+    job.transaction_depth = len(transaction.get_connection().atomic_blocks)
     try:
         spec = registry.kind_of(job.kind)
         with transaction.atomic() if spec.atomic else nullcontext():

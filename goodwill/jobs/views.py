@@ -6,15 +6,18 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 
 from goodwill.core.tenancy import get_visible_or_404, staff_required
+from goodwill.jobs import progress as live
 from goodwill.jobs.models import Job
 
 POLL_SECONDS = 1
 
 
 def _get_job(request, job_id) -> Job:
-    return get_visible_or_404(
+    job = get_visible_or_404(
         Job.objects.visible_to(request.user).select_related("created_by"), public_id=job_id
     )
+    live.read_live(job)
+    return job
 
 
 @staff_required

@@ -3,6 +3,7 @@ cluster on the ORM broker) and its scheduler, which starts each app's periodic s
 (`PERIODIC_JOBS` in `<app>/jobs.py`). `--once` runs every periodic scan once and every job
 that is due in this process, then exits (cron, tests, a stuck queue)."""
 
+import signal
 import time
 
 from django.core.management.base import BaseCommand
@@ -36,9 +37,17 @@ class Command(BaseCommand):
         close_old_connections()  # the cluster forks: no connection may cross into it
         cluster = Cluster()
         cluster.start()
+        # Stop from this loop, not from inside the signal handler: q2's own handler joins
+        # the cluster's processes while the interrupted code may hold a lock (a deadlock
+        # seen on SIGTERM). The running jobs finish, then the processes exit.
+        stopping = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda signum, frame: stopping.append(signum))
         self.stdout.write("Worker running (stop with Ctrl+C or SIGTERM).")
-        while cluster.sentinel is not None and cluster.sentinel.is_alive():
-            cluster.sentinel.join(1)
+        while not stopping and cluster.sentinel.is_alive():
+            time.sleep(0.5)
+        if stopping:
+            cluster.stop()
 
     def _once(self, periodic):
         for p in periodic:
