@@ -7,6 +7,7 @@ import tempfile
 from datetime import datetime
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
@@ -16,8 +17,11 @@ from goodwill.api.idempotency import run_idempotent
 from goodwill.api.schemas import Error
 from goodwill.imports import actions
 from goodwill.imports.export import write_export
-from goodwill.imports.mapping import FIELDS
+from goodwill.imports.jobs import run_import
+from goodwill.imports.mapping import FIELDS, mapping_problems
 from goodwill.imports.models import ImportBatch, RowError
+from goodwill.jobs.api import JobOut, job_out
+from goodwill.jobs.queue import enqueue
 
 router = Router(tags=["imports"])
 
@@ -146,19 +150,37 @@ def set_mapping(request, batch_id: UUID, payload: MappingIn):
     return _out(batch)
 
 
-@router.post("/imports/{uuid:batch_id}/dry-run", response={200: ImportOut, 403: Error, 422: Error})
+def _start(request, batch: ImportBatch, *, commit: bool):
+    """Dry run and commit run as background jobs; the answer is the job to poll
+    (`GET /jobs/{id}`), whose `result` holds the import's id, status and counts."""
+    problems = mapping_problems(batch.mapping, batch.headers)
+    if problems:
+        raise ValidationError({"mapping": problems})
+    if commit and batch.status in (ImportBatch.Status.COMMITTED, ImportBatch.Status.UNDONE):
+        raise ValidationError({"__all__": ["This import was already committed."]})
+    job = enqueue(
+        run_import,
+        dealership=request.dealership,
+        user=request.user,
+        title=("Import " if commit else "Dry run of ") + batch.filename,
+        batch_id=batch.pk,
+        commit=commit,
+    )
+    return 202, job_out(job)
+
+
+@router.post("/imports/{uuid:batch_id}/dry-run", response={202: JobOut, 403: Error, 422: Error})
 def dry_run(request, batch_id: UUID):
-    batch = _get(request, batch_id)
-    actions.run(batch, commit=False, acting_user=request.user)
-    return _out(batch)
+    """Count what the import would do and report each bad row, changing nothing. Runs in
+    the background: poll the job; its result has the counts."""
+    return _start(request, _get(request, batch_id), commit=False)
 
 
-@router.post("/imports/{uuid:batch_id}/commit", response={200: ImportOut, 403: Error, 422: Error})
+@router.post("/imports/{uuid:batch_id}/commit", response={202: JobOut, 403: Error, 422: Error})
 def commit(request, batch_id: UUID):
-    """All rows in one transaction: an unreadable file leaves nothing behind."""
-    batch = _get(request, batch_id)
-    actions.run(batch, commit=True, acting_user=request.user)
-    return _out(batch)
+    """All rows in one transaction (an unreadable file leaves nothing behind), in the
+    background: poll the job; when it is done the import's status is `committed`."""
+    return _start(request, _get(request, batch_id), commit=True)
 
 
 @router.get("/imports/{uuid:batch_id}/errors", response={200: list[RowErrorOut], 403: Error})

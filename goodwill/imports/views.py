@@ -15,8 +15,11 @@ from django.views.decorators.http import require_POST
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.imports import actions
 from goodwill.imports.export import safe_cell, write_export
+from goodwill.imports.jobs import run_import
 from goodwill.imports.mapping import FIELDS
 from goodwill.imports.models import ImportBatch, RowError
+from goodwill.jobs.models import Job
+from goodwill.jobs.queue import enqueue
 
 ERRORS_SHOWN = 200
 
@@ -80,12 +83,19 @@ def upload(request):
 def batch_detail(request, batch_id):
     batch = _get_batch(request, batch_id)
     errors = list(batch.errors.all()[: ERRORS_SHOWN + 1])
+    running = (
+        Job.objects.visible_to(request.user)
+        .filter(kind=run_import.job_kind, params__batch_id=batch.pk)
+        .exclude(status__in=Job.FINISHED)
+        .first()
+    )
     return render(
         request,
         "imports/batch.html",
         {
             "nav": "imports",
             "batch": batch,
+            "running": running,
             "columns": [(h, batch.mapping.get(h, "")) for h in batch.headers],
             "fields": FIELDS.items(),
             "errors": errors[:ERRORS_SHOWN],
@@ -94,6 +104,20 @@ def batch_detail(request, batch_id):
             "editable": batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.CHECKED),
         },
     )
+
+
+def _start(request, batch, *, commit: bool):
+    """Dry run and commit run as background jobs: a big file never holds the request (or
+    SQLite's write lock) for long; the job page shows how far it got, then the batch."""
+    job = enqueue(
+        run_import,
+        dealership=request.dealership,
+        user=request.user,
+        title=("Import " if commit else "Dry run of ") + batch.filename,
+        batch_id=batch.pk,
+        commit=commit,
+    )
+    return redirect("jobs:detail", job_id=job.public_id)
 
 
 @require_POST
@@ -108,28 +132,20 @@ def dry_run(request, batch_id):
             )
         elif request.POST.get("on_duplicate"):
             actions.set_mapping(batch, batch.mapping, on_duplicate=request.POST["on_duplicate"])
-        actions.run(batch, commit=False, acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("imports:batch", batch_id=batch.public_id)
+        return redirect("imports:batch", batch_id=batch.public_id)
+    return _start(request, batch, commit=False)
 
 
 @require_POST
 @manager_required
 def commit(request, batch_id):
     batch = _get_batch(request, batch_id)
-    try:
-        actions.run(batch, commit=True, acting_user=request.user)
-    except ValidationError as exc:
-        messages.error(request, "Nothing was imported: " + " ".join(exc.messages))
-    else:
-        c = batch.counts
-        messages.success(
-            request,
-            f"Imported: {c['new'] + c['duplicate'] - c.get('skipped', 0)} new customers, "
-            f"{c['updated']} filled in, {c['invalid']} rows left out.",
-        )
-    return redirect("imports:batch", batch_id=batch.public_id)
+    if batch.status != ImportBatch.Status.CHECKED:
+        messages.error(request, "Run the dry run first: it shows what the import will do.")
+        return redirect("imports:batch", batch_id=batch.public_id)
+    return _start(request, batch, commit=True)
 
 
 class _Echo:

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-_side = None  # this process's second PostgreSQL connection (autocommit)
+_side = None  # the running job's second PostgreSQL connection (autocommit)
 
 
 def progress_dir() -> Path:
@@ -30,8 +30,10 @@ def _file(job) -> Path:
 def write_live(job) -> None:
     global _side
     if connection.vendor == "postgresql":
-        if _side is None or _side.connection is None or _side.connection.closed:
-            _side = type(connection)(dict(connection.settings_dict), alias="jobs-progress")
+        if _side is None or _side.closed:
+            # A raw driver connection set up as Django's own (same parameters), autocommit.
+            _side = connection.get_new_connection(connection.get_connection_params())
+            _side.autocommit = True
         with _side.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {job._meta.db_table} SET done = %s, total = %s, message = %s,"

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
 
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.jobs import progress as live
@@ -30,12 +31,17 @@ def job_list(request):
 def job_detail(request, job_id):
     job = _get_job(request, job_id)
     result = job.result if isinstance(job.result, dict) else {}
+    if job.status == Job.Status.DONE and result.get("redirect") and result.get("url"):
+        # The work was a step of another page (an import's dry run): go back there, with
+        # the job's last words as the message.
+        if job.message:
+            messages.success(request, job.message)
+        if request.htmx:
+            return HttpResponse(headers={"HX-Redirect": result["url"]})
+        return redirect(result["url"])
     context = {"job": job, "poll": POLL_SECONDS, "next_url": result.get("url", "")}
     if request.htmx:
-        response = render(request, "jobs/detail.html#status", context)
-        if job.status == Job.Status.DONE and result.get("redirect") and result.get("url"):
-            response["HX-Location"] = result["url"]
-        return response
+        return render(request, "jobs/detail.html#status", context)
     return render(request, "jobs/detail.html", context)
 
 

@@ -19,6 +19,7 @@ from goodwill.customers.models import Consent, Customer, Vehicle
 from goodwill.imports import actions
 from goodwill.imports.export import write_export
 from goodwill.imports.tests.helpers import upload_bytes
+from goodwill.jobs.testing import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -172,11 +173,17 @@ def test_imports_api_upload_map_dry_run_commit_errors_undo(store_a, mike, alice)
         {"mapping": {"Given": "first_name", "Family": "last_name", "Cell": "phone_mobile"}},
     )
     assert mapped.status_code == 200
-    dry = api.post(f"/imports/{batch_id}/dry-run").json()
-    assert dry["status"] == "checked" and dry["counts"]["new"] == 2
+    started = api.post(f"/imports/{batch_id}/dry-run")
+    assert started.status_code == 202 and started.json()["status"] == "queued"
+    run_jobs()
+    dry = api.get(f"/jobs/{started.json()['id']}").json()
+    assert dry["status"] == "done" and dry["result"]["counts"]["new"] == 2
+    assert api.get(f"/imports/{batch_id}").json()["status"] == "checked"
     errors = api.get(f"/imports/{batch_id}/errors").json()
     assert errors[0]["row"] == 2 and errors[0]["column"] == "Cell"
-    done = api.post(f"/imports/{batch_id}/commit").json()
+    assert api.post(f"/imports/{batch_id}/commit").status_code == 202
+    run_jobs()
+    done = api.get(f"/imports/{batch_id}").json()
     assert done["status"] == "committed" and Customer.objects.count() == 2
     assert api.post(f"/imports/{batch_id}/commit").status_code == 422
     undone = api.post(f"/imports/{batch_id}/undo").json()

@@ -13,6 +13,7 @@ from goodwill.customers.models import Customer
 from goodwill.imports import actions
 from goodwill.imports.models import ImportBatch, ImportMapping
 from goodwill.imports.tests.helpers import upload_bytes, upload_file
+from goodwill.jobs.testing import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -174,14 +175,23 @@ def test_pages_upload_map_dry_run_report_commit_undo(client_for, store_a, mike, 
         "on_duplicate": "create",
     }
     page = client.post(f"/imports/{batch.public_id}/dry-run/", mapping, follow=True)
+    assert "Dry run of" in page.text and 'data-status="queued"' in page.text  # the job page
+    assert "See its progress" in client.get(f"/imports/{batch.public_id}/").text
+    run_jobs()
+    page = client.get(f"/imports/{batch.public_id}/")
     assert "Dry run: what would happen" in page.text and "Download the error report" in page.text
     report = client.get(f"/imports/{batch.public_id}/errors.csv")
     rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == ["row", "column", "value", "reason"]
     assert rows[1][:3] == ["2", "Cell", "12"]
-    done = client.post(f"/imports/{batch.public_id}/commit/", follow=True)
-    assert "Imported: 2 new customers" in done.text
-    assert "Undo this import" in done.text
+    job_page = client.post(f"/imports/{batch.public_id}/commit/", follow=True)
+    job_url = job_page.redirect_chain[-1][0]
+    run_jobs()
+    poll = client.get(job_url, headers={"HX-Request": "true"})  # the job page's next poll
+    assert poll["HX-Redirect"] == f"/imports/{batch.public_id}/"
+    done = client.get(job_url, follow=True)
+    assert done.redirect_chain[-1][0] == f"/imports/{batch.public_id}/"
+    assert "Imported: 2 new customers" in done.text and "Undo this import" in done.text
     undone = client.post(f"/imports/{batch.public_id}/undo/", follow=True)
     assert "Import undone: 2 customers removed" in undone.text
     client.force_login(alice)

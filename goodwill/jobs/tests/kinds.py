@@ -5,8 +5,10 @@ import time
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from goodwill.customers.models import Customer
+from goodwill.jobs import progress as live
 from goodwill.jobs.registry import job
 
 write_rows_timeout = 2  # seconds: a killed run's lease runs out this soon after it started
@@ -41,3 +43,21 @@ def slow_read(job, *, steps: int) -> int:
     for i in range(steps):
         job.progress(i + 1, steps, "reading", force=True)
     return steps
+
+
+@job("tests.peek")
+def peek(job) -> dict:
+    """Reports progress inside its own transaction and answers what another connection (the
+    job page of another process) sees meanwhile."""
+    job.progress(3, 10, "three of ten", force=True)
+    if connection.vendor == "postgresql":
+        other = connection.get_new_connection(connection.get_connection_params())
+        with other.cursor() as cursor:
+            cursor.execute("SELECT done, total, message FROM jobs_job WHERE id = %s", [job.pk])
+            seen = list(cursor.fetchone())
+        other.close()
+    else:
+        outsider = type(job)(pk=job.pk, public_id=job.public_id, status="running")
+        live.read_live(outsider)
+        seen = [outsider.done, outsider.total, outsider.message]
+    return {"seen": seen}

@@ -236,3 +236,11 @@ def test_each_apps_periodic_scans_become_the_queues_schedules(db):
 def test_an_unknown_kind_is_refused_when_queued(store_a):
     with pytest.raises(LookupError, match="declare it with @job"):
         enqueue("nobody.knows", dealership=store_a)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_inside_the_jobs_own_transaction_is_seen_from_outside_before_commit(store_a, dana):
+    job = enqueue(kinds.peek, dealership=store_a, user=dana)  # runs at once: no transaction
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert job.result["seen"] == [3, 10, "three of ten"]
