@@ -18,6 +18,8 @@ def hash_token(token: str) -> str:
 class ApiToken(models.Model):
     """A per-user bearer token. Only its SHA-256 is stored; the token is shown once."""
 
+    EXPORT_EXCLUDE = ("token_hash",)  # the store's export never carries a credential
+
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -77,6 +79,8 @@ class ApiToken(models.Model):
 
 class IdempotencyRecord(models.Model):
     """The first answer to a create sent with an Idempotency-Key, replayed on retries."""
+
+    EXPORT_SKIP = "a 24-hour replay cache of API answers, not the store's records"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)

@@ -3,12 +3,10 @@ commit, row errors, undo; and the store's export ZIP. Managers import; admins ex
 
 import base64
 import binascii
-import tempfile
 from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -16,8 +14,7 @@ from ninja.errors import HttpError
 from goodwill.api.idempotency import run_idempotent
 from goodwill.api.schemas import Error
 from goodwill.imports import actions
-from goodwill.imports.export import write_export
-from goodwill.imports.jobs import run_import
+from goodwill.imports.jobs import export_store, run_import
 from goodwill.imports.mapping import FIELDS, mapping_problems
 from goodwill.imports.models import ImportBatch, RowError
 from goodwill.jobs.api import JobOut, job_out
@@ -203,24 +200,17 @@ def undo(request, batch_id: UUID):
     return _out(batch)
 
 
-@router.get(
-    "/exports/store.zip",
-    tags=["exports"],
-    response={403: Error},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "ZIP: a CSV per table, customers.json, customers.vcf",
-                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
-)
+@router.post("/exports", tags=["exports"], response={202: JobOut, 403: Error})
 def export(request):
-    """Everything the store owns (dealer admin)."""
+    """Everything the store holds (dealer admin), as a ZIP written by a background job: poll
+    `GET /jobs/{id}`; when it is done, `file_url` downloads the ZIP (CSV and JSON of every
+    table, a README describing each file)."""
     if not request.user.is_dealer_admin:
         raise HttpError(403, "Only a dealer admin can export the store.")
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
-    write_export(request.dealership, spool)
-    spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=f"{request.dealership.slug}.zip")
+    job = enqueue(
+        export_store,
+        dealership=request.dealership,
+        user=request.user,
+        title=f"Export of {request.dealership.name}",
+    )
+    return 202, job_out(job)

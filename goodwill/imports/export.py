@@ -1,7 +1,9 @@
-"""Everything a store owns, as a ZIP: one CSV per table, the same as JSON, and the customers
-as vCards. Cells that a spreadsheet would run as a formula (=, +, -, @ first) are neutralised
-with a leading apostrophe (OWASP's advice); the importer strips it again, so a re-import of
-`customers.csv` gives the same customers."""
+"""Everything a store holds, as a ZIP: `customers.csv` (re-importable: the Import page takes
+the ZIP back), the customers as JSON and vCards, and under `tables/` every table the store
+owns or shares as CSV and JSON (found from the models, `imports/tables.py`), with a README
+describing each file. Phone numbers are written as staff write them; cells a spreadsheet
+would run as a formula (=, +, -, @ first) get a leading apostrophe (OWASP's advice), which
+the importer strips again."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from collections.abc import Callable
 import vobject
 from django.core.serializers.json import DjangoJSONEncoder
 
+from goodwill.core.contact import format_phone
 from goodwill.customers.models import (
     Assignment,
     Consent,
@@ -23,19 +26,16 @@ from goodwill.customers.models import (
     CustomerPhone,
     Vehicle,
 )
+from goodwill.imports.tables import readme_section, safe_cell, tables, write_table
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["safe_cell", "write_export"]
+
 CUSTOMER_COLUMNS = [
     "id", "kind", "first_name", "last_name", "company_name", "relationship", "street", "city",
     "region", "postal_code", "phone_mobile", "phone_home", "phone_work", "email_personal",
     "email_work", "notes", "salesperson", "service_advisor", "created_at",
 ]  # fmt: skip
 CHUNK = 2000
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _customer_rows(dealership):
@@ -60,9 +60,9 @@ def _customer_rows(dealership):
             {
                 "id": c.public_id,
                 **{f: getattr(c, f) for f in CUSTOMER_COLUMNS[1:10]},
-                "phone_mobile": p.get("mobile", ""),
-                "phone_home": p.get("home", ""),
-                "phone_work": p.get("work", ""),
+                "phone_mobile": format_phone(p.get("mobile", "")),
+                "phone_home": format_phone(p.get("home", "")),
+                "phone_work": format_phone(p.get("work", "")),
                 "email_personal": e.get("personal", ""),
                 "email_work": e.get("work", ""),
                 "notes": c.notes,
@@ -167,11 +167,29 @@ def write_export(dealership, out, *, progress: Callable[[str, int], None] | None
                 counts[name] = n
             if progress:
                 progress(name, n)
-        zf.writestr(
-            "README.txt",
-            f"Export of {dealership.name} ({dealership.slug}).\n"
-            "customers.csv re-imports with `goodwill import` or the Import page.\n"
-            "Cells starting with = + - @ are prefixed with ' so spreadsheets show them as text.\n"
-            f"Rows: {json.dumps(counts)}\n",
-        )
+        sections = []
+        for table in tables():
+            n = write_table(zf, table, dealership)
+            counts[table.name] = n
+            sections.append(readme_section(table, n))
+            if progress:
+                progress(table.name, n)
+        zf.writestr("README.txt", _readme(dealership, counts, sections))
     return counts
+
+
+def _readme(dealership, counts, sections) -> str:
+    return (
+        f"Export of {dealership.name} ({dealership.slug}): everything the store holds.\n\n"
+        "Cells starting with = + - @ are prefixed with ' so spreadsheets show them as text;\n"
+        "phone numbers are written as you would dial them. Times are UTC (ISO 8601).\n\n"
+        f"customers.csv ({counts['customers']} rows): one row per customer, the file the\n"
+        "  Import page (or `goodwill import`) takes back; give it this whole ZIP and the\n"
+        "  vehicles and consents come along.\n"
+        "customers.json: the same rows as JSON. customers.vcf: the customers as vCards.\n"
+        "vehicles.csv, consents.csv, assignments.csv, history.csv: the customers' rows,\n"
+        "  linked by customer_id (the customer's id in customers.csv).\n\n"
+        "Every table, as CSV and as JSON (the same rows; `id` columns link the files):\n\n"
+        + "\n\n".join(sections)
+        + "\n"
+    )

@@ -1,10 +1,16 @@
 """Imports and exports run as background jobs (goodwill/jobs): the web request only queues
 them, the job page shows their progress."""
 
+import os
+
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from goodwill.imports import actions
+from goodwill.imports.export import write_export
 from goodwill.imports.models import ImportBatch
+from goodwill.imports.tables import tables
 from goodwill.jobs.registry import job
 
 
@@ -43,3 +49,33 @@ def run_import(job, *, batch_id: int, commit: bool) -> dict:
         else f"Dry run done: {c['rows']:,} rows read, nothing changed yet."
     )
     return _batch_result(batch)
+
+
+def exports_dir():
+    path = settings.DATA_DIR / "jobs" / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@job("imports.export", timeout=3600, atomic=False)
+def export_store(job) -> dict:
+    """Everything the store holds as one ZIP (imports/export.py), offered on the job page.
+    Written beside its final name and renamed at the end: a killed run leaves no half ZIP."""
+    store = job.dealership
+    steps = 1 + len(tables())
+    done = []
+
+    def progress(name: str, rows: int) -> None:
+        if name not in done:
+            done.append(name)
+        job.progress(min(len(done), steps), steps, f"{name}: {rows:,} rows")
+
+    path = exports_dir() / f"{job.public_id}.zip"
+    partial = path.with_suffix(".part")
+    with open(partial, "wb") as out:
+        counts = write_export(store, out, progress=progress)
+    os.replace(partial, path)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    job.file_path, job.file_name = str(path), f"goodwill-{store.slug}-{stamp}.zip"
+    job.message = f"{len(counts)} tables, {sum(counts.values()):,} rows"
+    return {"counts": counts}

@@ -2,20 +2,18 @@
 error report, commit, undo. Export (dealer admin): the store's ZIP."""
 
 import csv
-import tempfile
 from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.imports import actions
-from goodwill.imports.export import safe_cell, write_export
-from goodwill.imports.jobs import run_import
+from goodwill.imports.export import safe_cell
+from goodwill.imports.jobs import export_store, run_import
 from goodwill.imports.mapping import FIELDS
 from goodwill.imports.models import ImportBatch, RowError
 from goodwill.jobs.models import Job
@@ -191,11 +189,11 @@ def undo(request, batch_id):
 @require_POST
 @dealer_admin_required
 def export(request):
-    # FileResponse closes it when the download ends.
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
-    write_export(request.dealership, spool)
-    spool.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        spool, as_attachment=True, filename=f"goodwill-{request.dealership.slug}-{stamp}.zip"
+    """The store's ZIP is written by a background job; its page offers the download."""
+    job = enqueue(
+        export_store,
+        dealership=request.dealership,
+        user=request.user,
+        title=f"Export of {request.dealership.name}",
     )
+    return redirect("jobs:detail", job_id=job.public_id)

@@ -36,6 +36,7 @@ class Job(models.Model):
         FAILED = "failed", "Failed"
 
     FINISHED = (Status.DONE, Status.FAILED)
+    EXPORT_EXCLUDE = ("file_path", "lease_until", "sent_at")  # the server's own bookkeeping
 
     dealership = models.ForeignKey(
         "dealerships.Dealership", on_delete=models.CASCADE, related_name="+"

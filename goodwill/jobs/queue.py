@@ -156,6 +156,8 @@ def run_job(pk: int, now=None) -> str:
         done=job.done,
         total=job.total,
         message=job.message,
+        file_path=job.file_path,
+        file_name=job.file_name,
     )
     return "done"
 

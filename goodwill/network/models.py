@@ -45,6 +45,8 @@ class Pro(models.Model):
     """A pro at a store, as one dealership's network knows them (or, with `listed`, a member's
     own published card). Linked to a real account when their store is on Goodwill."""
 
+    EXPORT_NOT_SHARED = "a store's notes on a pro stay that store's; the pro's store has its staff"
+
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The pro's own store and login when they are on Goodwill; both empty for an external pro.
@@ -239,6 +241,13 @@ class Partnership(models.Model):
                 violation_error_message="There is already an open partnership with this pro.",
             )
         ]
+
+    @classmethod
+    def export_shared_with(cls, dealership):
+        """The partner store's copy in its export: the agreement as both sides see it."""
+        return cls.objects.filter(partner_store=dealership).values(
+            "public_id", "dealership__name", "status", "terms", "created_at", "agreed_at"
+        )
 
 
 class NetworkEvent(models.Model):

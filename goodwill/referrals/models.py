@@ -196,6 +196,17 @@ class Referral(models.Model):
     def earned(self) -> bool:
         return self.source in self.EARNED
 
+    @classmethod
+    def export_shared_with(cls, dealership):
+        """The receiving store's copy in its export: what it was shown (the snapshot copied
+        at send time, never the sender's customer), and how it handled the referral."""
+        return cls.objects.filter(to_dealership=dealership).values(
+            "public_id", "kind", "status", "from_dealership__name", "to_user_id",
+            "to_department", "interest", "make", "shared_first_name", "shared_last_name",
+            "shared_company", "shared_phone", "shared_email", "shared_note", "value",
+            "lost_reason", "sent_at", "ack_due_at", "acknowledged_at", "closed_at",
+        )  # fmt: skip
+
 
 class ReferralEvent(models.Model):
     """Append-only lifecycle of a referral, seen by both stores (notes are for both)."""
@@ -236,6 +247,14 @@ class ReferralEvent(models.Model):
     @property
     def verb_label(self) -> str:
         return self.LABELS.get(self.verb, self.verb.replace("_", " ").capitalize())
+
+    @classmethod
+    def export_shared_with(cls, dealership):
+        """The steps of referrals the store received (stored with the referral, on the
+        sender's side; both stores see them)."""
+        return cls.objects.filter(referral__to_dealership=dealership).values(
+            "referral__public_id", "actor_id", "at", "verb", "old_status", "new_status", "note"
+        )
 
 
 def showroom_days() -> list[int]:
