@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
@@ -163,7 +163,7 @@ def _start(request, batch: ImportBatch, *, commit: bool):
         batch_id=batch.pk,
         commit=commit,
     )
-    return 202, job_out(job)
+    return Status(202, job_out(job))
 
 
 @router.post("/imports/{uuid:batch_id}/dry-run", response={202: JobOut, 403: Error, 422: Error})
@@ -213,4 +213,4 @@ def export(request):
         user=request.user,
         title=f"Export of {request.dealership.name}",
     )
-    return 202, job_out(job)
+    return Status(202, job_out(job))
