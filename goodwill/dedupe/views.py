@@ -11,7 +11,9 @@ from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, sta
 from goodwill.customers.duplicates import matches_for
 from goodwill.customers.models import Customer
 from goodwill.dedupe import actions
+from goodwill.dedupe.jobs import find_duplicates
 from goodwill.dedupe.models import DedupeRun, DuplicateCluster, DuplicateMember, Merge
+from goodwill.jobs.queue import enqueue
 
 PAGE_SIZE = 25
 # The customer form's fields, the floor board's single "phone" / "email", and the referral
@@ -90,13 +92,15 @@ def review(request):
 @require_POST
 @dealer_admin_required
 def run(request):
-    result = actions.run_dedupe(request.dealership, acting_user=request.user)
-    messages.success(
-        request,
-        f"Compared {result.customers_scanned} customers in {result.seconds:.1f} s: "
-        f"{result.clusters_found} possible duplicate groups.",
+    """A background job (scoring a big store takes minutes); its page shows the progress,
+    then comes back here with the count."""
+    job = enqueue(
+        find_duplicates,
+        dealership=request.dealership,
+        user=request.user,
+        title=f"Duplicate search in {request.dealership.name}",
     )
-    return redirect("dedupe:review")
+    return redirect("jobs:detail", job_id=job.public_id)
 
 
 def _get_cluster(request, cluster_id) -> DuplicateCluster:

@@ -10,6 +10,7 @@ from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer
 from goodwill.dedupe import actions
 from goodwill.dedupe.models import DismissedPair, DuplicateCluster
+from goodwill.jobs.testing import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,11 @@ def test_review_screen_for_a_dealer_admin_only(
     client_for, store_a, dana, alice, dupes, django_assert_max_num_queries
 ):
     client = client_for(dana)
-    response = client.post("/duplicates/run/", follow=True)
+    job_page = client.post("/duplicates/run/", follow=True)
+    assert "Duplicate search in" in job_page.text  # the job page, until the worker is done
+    run_jobs()
+    response = client.get(job_page.redirect_chain[-1][0], follow=True)
+    assert response.redirect_chain[-1][0] == "/duplicates/"
     assert "1 possible duplicate groups" in response.text
     assert "Robert Kowalski · Bob Kowalski" in response.text
     for i in range(5):
