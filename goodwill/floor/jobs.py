@@ -12,14 +12,18 @@ from goodwill.customers.models import Consent
 from goodwill.floor import ics
 from goodwill.floor.history import record
 from goodwill.floor.models import Appointment, FloorEvent
+from goodwill.jobs.queue import enqueue
+from goodwill.jobs.registry import job
 
 log = logging.getLogger(__name__)
 REMIND_AHEAD = timedelta(hours=24)
 
 
-def _email_reminder(appointment_pk) -> None:
+@job("floor.appointment_email", timeout=300, retries=3)
+def email_reminder(job, *, appointment_id: int) -> None:
+    """The customer's reminder with the invite, sent by the worker (retried if mail fails)."""
     appointment = Appointment.objects.select_related("customer", "salesperson", "dealership").get(
-        pk=appointment_pk
+        pk=appointment_id, dealership=job.dealership
     )
     store = appointment.dealership
     when = timezone.localtime(appointment.starts_at, store.zone).strftime("%A %b %-d at %-I:%M %p")
@@ -86,7 +90,12 @@ def remind_appointments(now=None, *, batch: int = 200) -> int:
                 at=now,
             )
             if emailed:
-                transaction.on_commit(lambda pk=pk: _email_reminder(pk), robust=True)
+                enqueue(
+                    email_reminder,
+                    dealership=appointment.dealership,
+                    title="Appointment reminder",
+                    appointment_id=pk,
+                )
             reminded += 1
     return reminded
 

@@ -288,7 +288,7 @@ def send_referral(
             changes={"interest": ["", interest]},
         )
     if notify:  # demo data and imports of history email nobody
-        transaction.on_commit(lambda: emails.send_referral_emails(referral.pk), robust=True)
+        emails.email_later(referral, "sent")
     return referral
 
 
@@ -383,7 +383,7 @@ def transition(
     if new == S.WON:
         _say_thank_you(referral, acting_user=acting_user, reward_amount=reward_amount)
     if notify:
-        transaction.on_commit(lambda: emails.send_status_email(referral.pk, action), robust=True)
+        emails.email_later(referral, "status", action=action)
     return referral
 
 
@@ -580,5 +580,5 @@ def remind(referral: Referral, *, at=None, notify: bool = True) -> list[str]:
         referral, "reminded", actor=None, note=f"Reminder to {', '.join(recipients) or 'nobody'}"
     )
     if notify:
-        transaction.on_commit(lambda: emails.send_reminder(referral.pk, recipients), robust=True)
+        emails.email_later(referral, "reminder", recipients=recipients)
     return recipients

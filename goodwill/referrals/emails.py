@@ -11,6 +11,8 @@ from django.core.mail import EmailMessage
 from goodwill.core.contact import format_phone
 from goodwill.core.links import site_url
 from goodwill.customers.models import Consent
+from goodwill.jobs.queue import enqueue
+from goodwill.jobs.registry import job
 from goodwill.network.cards import card_lines, pro_vcard, qr_png, staff_vcard, vcard_filename
 from goodwill.referrals.adf import referral_adf
 from goodwill.referrals.models import Referral
@@ -172,3 +174,29 @@ def send_reminder(referral_pk, recipients) -> None:
         ),
         to=recipients,
     ).send()
+
+
+# Emails leave from the worker, with retries when the mail server is down; queued inside
+# the action's transaction, so a rolled-back action sends nothing.
+@job("referrals.email", timeout=300, retries=3)
+def email_job(job, *, referral_id: int, what: str, action: str = "", recipients=()) -> str:
+    if what == "sent":
+        send_referral_emails(referral_id)
+    elif what == "status":
+        send_status_email(referral_id, action)
+    elif what == "reminder":
+        send_reminder(referral_id, list(recipients))
+    else:
+        raise ValueError(f"unknown referral email {what!r}")
+    return what
+
+
+def email_later(referral: Referral, what: str, **params) -> None:
+    enqueue(
+        email_job,
+        dealership=referral.dealership,
+        title=f"Referral email ({what})",
+        referral_id=referral.pk,
+        what=what,
+        **params,
+    )
