@@ -5,6 +5,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -28,7 +29,12 @@ def database_for_subprocess(directory: Path) -> dict:
     copied into `directory` with SQLite's backup API; `copy_back(directory)` brings what the
     other process wrote back into the test's database."""
     settings_dict = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "goodwill.settings"}
+    # The same key: queue messages are signed with it (a demo's key lives in its data dir).
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "goodwill.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
     env.pop("GOODWILL_JOBS_EAGER", None)
     if connection.vendor == "postgresql":
         url = env["DATABASE_URL"]
