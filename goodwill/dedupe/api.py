@@ -14,7 +14,10 @@ from goodwill.api.schemas import Error, Page, choices
 from goodwill.customers.duplicates import find_likely_matches
 from goodwill.customers.models import Customer
 from goodwill.dedupe import actions
+from goodwill.dedupe.jobs import find_duplicates
 from goodwill.dedupe.models import DuplicateCluster, Merge
+from goodwill.jobs.api import JobOut, job_out
+from goodwill.jobs.queue import enqueue
 
 router = Router(tags=["duplicates"])
 
@@ -201,24 +204,26 @@ def dismiss_cluster(request, cluster_id: UUID):
 
 
 @router.post(
-    "/duplicates/runs", response={201: RunOut, 403: Error}, summary="Find duplicates in the store"
+    "/duplicates/runs",
+    response={202: JobOut, 403: Error},
+    summary="Find duplicates in the store (a background job)",
 )
 def start_run(request):
-    """Runs the bulk pass now (for a very large store use `goodwill dedupe`). Replaces the
-    open proposals; never merges."""
+    """Starts the bulk pass as a background job (scoring a large store takes minutes): poll
+    `GET /jobs/{id}`; its result counts the customers scanned and the groups found, which
+    `GET /duplicates/clusters` then lists. Replaces the open proposals; never merges."""
     _admin(request)
 
     def create():
-        run = actions.run_dedupe(request.dealership, acting_user=request.user)
-        return {
-            "id": run.public_id,
-            "customers_scanned": run.customers_scanned,
-            "pairs_compared": run.pairs_compared,
-            "clusters_found": run.clusters_found,
-            "seconds": run.seconds,
-        }
+        job = enqueue(
+            find_duplicates,
+            dealership=request.dealership,
+            user=request.user,
+            title="Find duplicates",
+        )
+        return job_out(job)
 
-    return run_idempotent(request, create, schema=RunOut)
+    return run_idempotent(request, create, schema=JobOut, status=202)
 
 
 def _merge_out(record: Merge) -> dict:

@@ -40,7 +40,9 @@ def database_for_subprocess(directory: Path) -> dict:
         url = env["DATABASE_URL"]
         env["DATABASE_URL"] = url[: url.rindex("/") + 1] + settings_dict["NAME"]
         return env
-    connection.ensure_connection()
+    # A cursor, not ensure_connection(): outside a test marked for the database,
+    # pytest-django refuses it here, instead of copying the wrong database (which hangs).
+    connection.cursor().close()
     target = sqlite3.connect(directory / "goodwill.sqlite3")
     with target:
         connection.connection.backup(target)

@@ -15,8 +15,9 @@ from goodwill.customers.models import Assignment, Customer, Vehicle
 from goodwill.dealerships.models import StaffEvent, User
 from goodwill.floor import actions as floor_actions
 from goodwill.floor.models import Up
+from goodwill.jobs.queue import enqueue
 from goodwill.referrals.models import Referral
-from goodwill.service import emails, jobs
+from goodwill.service import jobs
 from goodwill.service.models import (
     Fleet,
     Opportunity,
@@ -186,9 +187,16 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def _after_save(ro_pk: int) -> None:
-    """The RO's rules run as a background job once its transaction commits."""
-    transaction.on_commit(lambda: jobs.rules_after_save(ro_pk), robust=True)
+def _after_save(ro: RepairOrder, acting_user=None) -> None:
+    """The RO's rules run as a background job, queued in the RO's own transaction (the job
+    exists only if the RO was saved; the worker picks it up after the commit)."""
+    enqueue(
+        jobs.rules_after_save,
+        dealership=ro.dealership,
+        user=acting_user,
+        title=f"Service opportunities for RO {ro.number}",
+        ro_pk=ro.pk,
+    )
 
 
 def _check_ro(ro: RepairOrder) -> None:
@@ -305,7 +313,7 @@ def open_repair_order(
         changes={"complaint": ["", ro.complaint], "estimate": ["", f"${ro.total:,.2f}"]},
     )
     if run_rules:
-        _after_save(ro.pk)
+        _after_save(ro, acting_user)
     return ro
 
 
@@ -337,7 +345,7 @@ def update_repair_order(ro: RepairOrder, *, acting_user, **fields) -> dict:
         subject=f"RO {ro.number}: {ro.vehicle}"[:120],
         changes=changes,
     )
-    _after_save(ro.pk)
+    _after_save(ro, acting_user)
     return changes
 
 
@@ -549,7 +557,12 @@ def welcome_to_service(*, deal, vehicle, actor, at=None, **_signal) -> ServiceVi
         deal_id=deal.public_id,
     )
     if timezone.now() - at < LIVE_SALE:
-        transaction.on_commit(lambda: emails.send_introduction(visit.pk), robust=True)
+        enqueue(
+            jobs.introduction_email,
+            dealership=visit.dealership,
+            title=f"Service introduction to {customer.display_name}",
+            visit_pk=visit.pk,
+        )
     else:
         # A sale recorded after the fact (history, the demo) books the visit but emails nobody.
         customer_actions.record_event(

@@ -28,7 +28,8 @@ from goodwill.imports import actions as import_actions
 from goodwill.imports.mapping import fingerprint, normalise_header
 from goodwill.imports.models import ImportBatch, ImportMapping, RowError
 from goodwill.imports.reading import FileProblem, inspect_csv, iter_csv
-from goodwill.service import actions, runner
+from goodwill.jobs.queue import enqueue
+from goodwill.service import actions, jobs
 from goodwill.service.models import Fleet, RepairOrder
 
 FIELDS = {
@@ -453,8 +454,12 @@ def run(batch: ImportBatch, *, commit: bool, acting_user) -> ImportBatch:
     batch.fatal_error = ""
     if commit:
         batch.status, batch.committed_at = ImportBatch.Status.COMMITTED, timezone.now()
-        store_id = batch.dealership_id
-        transaction.on_commit(lambda: runner.run_store(store_id, refer=False), robust=True)
+        enqueue(
+            jobs.rules_for_store,
+            dealership=batch.dealership,
+            title="Service opportunities after the RO import",
+            refer=False,
+        )
     else:
         batch.status = ImportBatch.Status.CHECKED
     batch.save(update_fields=["counts", "fatal_error", "status", "committed_at"])

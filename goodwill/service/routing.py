@@ -46,7 +46,9 @@ def refer(opportunity: Opportunity, *, acting_user=None, note: str = "", notify:
     """The opportunity becomes an internal referral to sales on the referral ledger. Only
     staff are told: an opportunity is never sent to the customer."""
     opp = (
-        Opportunity.objects.select_for_update()
+        # Only the opportunity's row is locked: PostgreSQL refuses FOR UPDATE on the
+        # nullable side of the outer joins (an RO without an advisor, an unassigned customer).
+        Opportunity.objects.select_for_update(of=("self",))
         .select_related("repair_order__advisor", "customer__salesperson", "vehicle")
         .get(pk=opportunity.pk)
     )

@@ -73,6 +73,7 @@ def test_token_refuses_an_unknown_user(db):
         call_command("token", "nobody")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_demo_runs_the_background_worker_beside_the_server_and_stops_it(tmp_path, monkeypatch):
     """`goodwill demo` starts `goodwill worker` as a child; it runs until the demo stops."""
 

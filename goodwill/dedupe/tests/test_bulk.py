@@ -10,6 +10,7 @@ from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer
 from goodwill.dedupe import actions
 from goodwill.dedupe.models import DismissedPair, DuplicateCluster
+from goodwill.jobs.models import Job
 from goodwill.jobs.testing import run_jobs
 
 pytestmark = pytest.mark.django_db
@@ -106,12 +107,19 @@ def test_dismiss_from_the_page(client_for, store_a, dana, dupes):
     assert cluster.status == "dismissed" and cluster.resolved_by == dana
 
 
-def test_api_runs_lists_and_dismisses_clusters(store_a, dana, alice, dupes):
+def test_api_runs_lists_and_dismisses_clusters(
+    store_a, dana, alice, dupes, django_capture_on_commit_callbacks
+):
     api = ApiClient(dana)
-    run = api.post("/duplicates/runs", headers={"Idempotency-Key": "run-1"})
-    assert run.status_code == 201 and run.json()["clusters_found"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        run = api.post("/duplicates/runs", headers={"Idempotency-Key": "run-1"})
+    assert run.status_code == 202 and run.json()["kind"] == "dedupe.run"
     again = api.post("/duplicates/runs", headers={"Idempotency-Key": "run-1"})
-    assert again.json() == run.json()
+    assert again.json() == run.json()  # the same job, not a second run
+    assert Job.objects.filter(kind="dedupe.run").count() == 1
+    done = api.get(f"/jobs/{run.json()['id']}").json()
+    assert done["status"] == "done"
+    assert (done["result"]["clusters"], done["result"]["customers"]) == (1, 4)
     listed = api.get("/duplicates/clusters").json()
     [item] = listed["items"]
     assert {m["display_name"] for m in item["members"]} == {"Robert Kowalski", "Bob Kowalski"}

@@ -11,6 +11,7 @@ from goodwill.conftest import make_customer, make_staff
 from goodwill.customers.actions import add_vehicle
 from goodwill.dealerships.models import StaffEvent
 from goodwill.floor import actions as floor_actions
+from goodwill.jobs.models import Job
 from goodwill.referrals.models import Referral
 from goodwill.service import actions, jobs, runner
 from goodwill.service.models import Opportunity, ServiceSettings
@@ -40,9 +41,19 @@ def test_saving_the_ro_again_or_the_nightly_pass_never_raises_it_twice(
         actions.update_repair_order(ro, acting_user=sam, cause="Worn transmission")
     runner.run_all()
     runner.run_all()
-    jobs.rules_after_save(ro.pk)
+    jobs.rules_after_save(ro_pk=ro.pk)
     assert Opportunity.objects.filter(repair_order=ro).count() == 1
     assert Referral.objects.count() == 1
+
+
+def test_the_rules_run_as_a_background_job_of_the_store_queued_with_the_ro(
+    customer, old_truck, sam, open_ro
+):
+    ro = open_ro(customer, old_truck, sam, labor=Decimal(2875), parts=Decimal(3410))
+    (job,) = Job.objects.filter(kind="service.rules_after_save")
+    assert (job.dealership, job.created_by, job.params) == (ro.dealership, sam, {"ro_pk": ro.pk})
+    assert (job.status, job.result) == (Job.Status.DONE, {"created": 1})
+    assert job.title == f"Service opportunities for RO {ro.number}"
 
 
 def test_without_a_salesperson_the_next_one_up_in_the_rotation_gets_it(store_a, sam, alice):
