@@ -272,4 +272,4 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/customers/")
+    page.wait_for_url("**/my-day/")

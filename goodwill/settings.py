@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "goodwill.floor",
     "goodwill.fails",
     "goodwill.service",
+    "goodwill.myday",
     "goodwill.api",
     "goodwill.devdata",
 ]

@@ -61,7 +61,7 @@ def home(request):
     if Dealership.objects.exists():
         if not request.user.is_authenticated:
             return redirect("login")
-        return redirect("customers:list")
+        return redirect("myday:home")
     if not _setup_allowed(request):
         return render(request, "accounts/setup_closed.html", status=403)
     form = SetupForm(request.POST or None)

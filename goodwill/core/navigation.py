@@ -18,6 +18,9 @@ class NavItem:
     key: str  # the `nav` value a page sets to mark its entry as current
     order: int = 50
     roles: tuple[str, ...] = field(default=())  # e.g. ("is_manager",); empty: every staff member
+    # A session key whose number the entry shows as a count (set by the app's own page, so
+    # the nav of every page costs no query), e.g. My day's items.
+    count_key: str = ""
 
     def shown_to(self, user) -> bool:
         return all(getattr(user, flag, False) for flag in self.roles)
@@ -33,9 +36,15 @@ def nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or getattr(request, "dealership", None) is None:
         return {"nav_links": []}
+    session = getattr(request, "session", {})
     return {
         "nav_links": [
-            {"label": item.label, "url": reverse(item.url_name), "key": item.key}
+            {
+                "label": item.label,
+                "url": reverse(item.url_name),
+                "key": item.key,
+                "count": session.get(item.count_key) if item.count_key else None,
+            }
             for item in nav_items()
             if item.shown_to(user)
         ]

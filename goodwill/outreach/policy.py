@@ -207,3 +207,89 @@ def _outside_quiet(at: datetime, rules, zone, channel) -> datetime:
     if channel in QUIET_CHANNELS:
         return quiet_end(at, rules, zone) or at
     return at
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a list line may reach one customer now (display only: sending still asks
+    `may_ask` and `record_ask`). `open` maps each contact channel to its short answer."""
+
+    open: dict[str, Decision]
+    this_week: int
+    cap: int
+
+    @property
+    def cap_text(self) -> str:
+        return f"{self.this_week} of {self.cap} contacts this week"
+
+
+def reach_many(
+    dealership, customers, kind: str = Ask.Kind.FOLLOW_UP, *, at: datetime | None = None
+):
+    """`may_ask` for the call, text and email of many customers of one store in four queries
+    (settings, consents, holds, the week's asks), for lists such as My day: {customer_id:
+    Reach}. The same checks in the same order; the referral-invitation cap is left to
+    `may_ask` (lists do not offer invitations)."""
+    customers = list(customers)
+    if not customers:
+        return {}
+    at = at or timezone.now()
+    zone, rules = store_zone(dealership), settings_for(dealership)
+    ids = [c.pk for c in customers]
+    consents = {
+        (row.customer_id, row.channel): row
+        for row in Consent.objects.filter(dealership_id=dealership.pk, customer_id__in=ids)
+    }
+    held = set(
+        AskHold.objects.filter(
+            dealership_id=dealership.pk, customer_id__in=ids, ended_at__isnull=True
+        ).values_list("customer_id", flat=True)
+    )
+    week: dict[int, list[datetime]] = {}
+    for customer_id, when in (
+        Ask.objects.for_dealership(dealership.pk)
+        .counted()
+        .filter(customer_id__in=ids, at__gt=at - WEEK)
+        .order_by("at")
+        .values_list("customer_id", "at")
+    ):
+        week.setdefault(customer_id, []).append(when)
+    quiet = quiet_end(at, rules, zone)
+    kind = Ask.Kind(kind)
+    answers = {}
+    for customer in customers:
+        name = customer.first_name or customer.display_name
+        recent = week.get(customer.pk, [])
+        per_channel = {}
+        for channel in (Ask.Channel.PHONE, Ask.Channel.TEXT, Ask.Channel.EMAIL):
+            consent = consents.get((customer.pk, CONSENT_FOR[channel]))
+            address = (
+                customer.primary_email if channel == Ask.Channel.EMAIL else (customer.primary_phone)
+            )
+            if kind in Ask.ASKING and customer.pk in held:
+                decision = Decision(False, f"Do not ask {name}: asks are on hold.", "held")
+            elif consent is None or not consent.granted:
+                state = "withdrew" if consent is not None else "has not given"
+                decision = Decision(
+                    False, f"{name} {state} consent to {channel.label.lower()}.", "no_consent"
+                )
+            elif not address:
+                decision = Decision(False, f"No address on file for {name}.", "no_address")
+            elif kind != Ask.Kind.REPLY and len(recent) >= rules.asks_per_week:
+                free = recent[len(recent) - rules.asks_per_week] + WEEK
+                decision = Decision(
+                    False,
+                    f"Contact cap reached ({rules.asks_per_week} a week); next after "
+                    f"{_when(free, zone)}.",
+                    "weekly_cap",
+                    free,
+                )
+            elif quiet is not None and kind != Ask.Kind.REPLY:
+                decision = Decision(
+                    False, f"Quiet hours; after {_when(quiet, zone)}.", "quiet_hours", quiet
+                )
+            else:
+                decision = Decision(True, "Allowed.")
+            per_channel[channel.value] = decision
+        answers[customer.pk] = Reach(per_channel, len(recent), rules.asks_per_week)
+    return answers

@@ -80,7 +80,7 @@ def test_a_new_store_goes_live_in_the_browser(page_at, live_server, settings, wi
     sal.fill("#id_password", PASSWORD)
     screenshot(sal, f"golive-accept-{width}")
     sal.get_by_role("button", name="Join and sign in").click()
-    sal.wait_for_url("**/customers/")
+    sal.wait_for_url("**/my-day/")
     assert User.objects.get(username="sal").role == "sales"
     sal.goto("/account/mfa/")
     totp = _enrol(sal, f"golive-sales-{width}")
@@ -92,7 +92,7 @@ def test_a_new_store_goes_live_in_the_browser(page_at, live_server, settings, wi
     screenshot(sal, f"golive-code-step-{width}")
     sal.fill("input[name=code]", totp.at(time.time() + 30))  # the next code: each works once
     sal.get_by_role("button", name="Continue").click()
-    sal.wait_for_url("**/customers/")
+    sal.wait_for_url("**/my-day/")
 
     sal.get_by_role("button", name="Sign out").click()
     sal.wait_for_url("**/login/")
