@@ -14,7 +14,7 @@ from pydantic import EmailStr
 from goodwill.accounts.token_views import expiry, visible_tokens
 from goodwill.api.idempotency import run_idempotent
 from goodwill.api.models import ApiToken
-from goodwill.api.schemas import Error, StaffRef, staff_ref
+from goodwill.api.schemas import Error, In, StaffRef, line, staff_ref
 from goodwill.dealerships import actions
 from goodwill.dealerships.models import Dealership, Invitation, User
 
@@ -45,10 +45,10 @@ class StoreOut(Schema):
     session_max_hours: int
 
 
-class StorePatch(Schema):
+class StorePatch(In):
     name: str | None = Field(None, min_length=1, max_length=120)
-    makes: list[str] | None = Field(None, min_length=1, max_length=40)
-    specialties: list[str] | None = Field(None, max_length=40)
+    makes: list[line(40)] | None = Field(None, min_length=1, max_length=40)
+    specialties: list[line(60)] | None = Field(None, max_length=40)
     departments: list[Department] | None = None
     street: str | None = Field(None, max_length=200)
     postal_code: str | None = Field(None, max_length=10, description="US ZIP code")
@@ -101,7 +101,7 @@ def patch_store(request, payload: StorePatch):
 
 
 # --------------------------------------------------------------------------- invitations
-class InvitationIn(Schema):
+class InvitationIn(In):
     email: EmailStr
     role: Role
     first_name: str = Field("", max_length=150)
@@ -226,7 +226,7 @@ class TokenOut(Schema):
     status: Literal["active", "expired", "revoked"]
 
 
-class TokenIn(Schema):
+class TokenIn(In):
     name: str = Field(min_length=1, max_length=80)
     expires_in_days: int | None = Field(90, ge=1, le=3650, description="null: never expires")
 

@@ -1,7 +1,9 @@
 from django import forms
 
+from goodwill.core.forms import Form
 
-class CodeForm(forms.Form):
+
+class CodeForm(Form):
     code = forms.CharField(
         label="Code",
         max_length=20,
@@ -20,7 +22,7 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).lower()
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     EXPIRY = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
     name = forms.CharField(
         max_length=80, help_text="What it is for, e.g. “DMS sync” or “website lead form”."

@@ -6,10 +6,59 @@ from django.apps import apps
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.module_loading import autodiscover_modules
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from goodwill.api.auth import TokenAuth
+from goodwill.core.text import control_character_message
 
-api = NinjaAPI(
+
+class TextRulesParser(Parser):
+    """Query strings and form fields under the text rule of bodies (`schemas.In`): a NUL or
+    another control character in `?q=` is a 422 for every operation, declared or not."""
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        errors = [
+            {"loc": ["query", key], "msg": message, "type": "value_error"}
+            for key, values in result.items()
+            for value in (values if isinstance(values, list) else [values])
+            if isinstance(value, str)
+            and (message := control_character_message(key + value, multiline=True))
+        ]
+        if errors:
+            raise NinjaValidationError(errors)
+        return result
+
+
+# Answers the framework gives on its own, documented on every operation they can come from,
+# so a client (and schemathesis) finds each status it can receive in the document.
+FRAMEWORK_ANSWERS = {
+    "401": "No valid `Authorization: Bearer` token",
+    "404": "Nothing of the store's with this id (another store's ids are the same 404)",
+    "422": "Invalid input: one entry per field (`loc`, `msg`, `type`)",
+}
+
+
+class GoodwillAPI(NinjaAPI):
+    def get_openapi_schema(self, **kw):
+        schema = super().get_openapi_schema(**kw)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                answers = {"401": bool(operation.get("security"))}
+                answers["404"] = "{" in path
+                answers["422"] = bool(operation.get("parameters") or operation.get("requestBody"))
+                for status, applies in answers.items():
+                    if applies and status not in operation["responses"]:
+                        operation["responses"][status] = {
+                            "description": FRAMEWORK_ANSWERS[status],
+                            "content": error,
+                        }
+        return schema
+
+
+api = GoodwillAPI(
     title="Goodwill API",
     version="1",
     description="Referral network and relationship CRM for car dealerships. "
@@ -17,6 +66,7 @@ api = NinjaAPI(
     "Creates accept an `Idempotency-Key` header.",
     auth=TokenAuth(),
     urls_namespace="api",
+    parser=TextRulesParser(),
 )
 
 

@@ -3,10 +3,23 @@
 Each app's `api.py` imports these instead of declaring its own copy, so the OpenAPI document
 has one `Error` and one way to page."""
 
-from typing import Generic, Literal, TypeVar
+import re
+from datetime import time
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from ninja import Field, Schema
+from django.db import models
+from ninja import Field, Query, Schema
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from goodwill.core.text import FREE_TEXT, ONE_LINE, control_character_message
 
 T = TypeVar("T")
 
@@ -52,7 +65,79 @@ def page_of(rows, *, limit: int, offset: int, out) -> dict:
     }
 
 
-PAGE_OFFSET = Field(0, ge=0, le=MAX_OFFSET)
+# A `TextField` has no length of its own; the API still bounds what it accepts.
+TEXT_MAX_LENGTH = 5000
+
+
+def offset_param():
+    """`offset` of a paged list: bounded, so a huge number is a 422 and never reaches SQL."""
+    return Query(0, ge=0, le=MAX_OFFSET, description="Rows to skip (at most 10,000,000)")
+
+
+def text_param(max_length: int, default: str = "", **kw):
+    """A text query parameter (`q`, a filter): bounded and one line of plain text."""
+    return Query(default, max_length=max_length, pattern=ONE_LINE, **kw)
+
+
+def _document_text_rules(schema: dict, model=None) -> None:
+    """Every string (in properties, lists, maps) without a pattern or choices of its own
+    states the free-text rule `In` enforces, so the OpenAPI document says what is refused."""
+    if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
+        schema["pattern"] = FREE_TEXT
+    for prop in schema.get("properties", {}).values():
+        _document_text_rules(prop)
+    branches = schema.get("anyOf", [])
+    number = any(b.get("type") == "number" for b in branches)
+    for branch in branches:
+        if not (number and branch.get("type") == "string"):  # a decimal as a string
+            _document_text_rules(branch)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            _document_text_rules(schema[key])
+
+
+def line(max_length: int):
+    """One line of plain text of at most `max_length` characters, for list items and map
+    keys (a column's own field uses `column`)."""
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=ONE_LINE)]
+
+
+def _refuse_controls(value: Any) -> None:
+    if isinstance(value, str):
+        if message := control_character_message(value, multiline=True):
+            raise ValueError(message)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_controls(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_controls(key)
+            _refuse_controls(item)
+
+
+class In(Schema):
+    """The base of every request body: unknown fields are a 422 (a typo never passes
+    silently), and no string holds a NUL or another control character (`core.text`:
+    one-line fields refuse even line breaks, through the pattern `column` gives them)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_text_rules)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_rules(cls, value, info: ValidationInfo):
+        _refuse_controls(value)
+        return value
+
+
+def column(model: type[models.Model], name: str, default: Any = ..., **kw):
+    """A schema field for the model column `name`: its `max_length` (so the API refuses what
+    the column cannot hold, with a 422 instead of PostgreSQL's 500) and its text rule (a
+    `TextField` is free text, a `CharField` one line). `default` as `Field`'s."""
+    field = model._meta.get_field(name)
+    if isinstance(field, models.CharField | models.TextField):
+        kw.setdefault("max_length", field.max_length or TEXT_MAX_LENGTH)
+        kw.setdefault("pattern", FREE_TEXT if isinstance(field, models.TextField) else ONE_LINE)
+    return Field(default, **kw)
 
 
 def choices(text_choices, *, exclude=(), blank: bool = False):
@@ -60,3 +145,24 @@ def choices(text_choices, *, exclude=(), blank: bool = False):
     accepts and documents exactly what the model does, written once in the model."""
     values = tuple(v for v in text_choices.values if v not in set(exclude))
     return Literal[("", *values) if blank else values]
+
+
+# A time of day in the store's own zone: "09:00" or "09:00:00", never an offset (a
+# `TimeField` cannot hold one: "09:00+05:00" was a 500). Documented as a pattern because
+# JSON Schema's `time` format demands an offset, which the answers rightly never carry.
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _clock_text(value):
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if not isinstance(value, str) or not re.match(CLOCK_PATTERN, value):
+        raise ValueError("A time of day as HH:MM or HH:MM:SS, in the store's time zone.")
+    return value
+
+
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_text),
+    WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN, "examples": ["09:00"]}),
+]

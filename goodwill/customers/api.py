@@ -9,7 +9,18 @@ from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
 from goodwill.api.responses import json_answer
-from goodwill.api.schemas import Error, Page, StaffRef, choices, staff_ref
+from goodwill.api.schemas import (
+    FREE_TEXT,
+    Error,
+    In,
+    Page,
+    StaffRef,
+    choices,
+    column,
+    offset_param,
+    staff_ref,
+    text_param,
+)
 from goodwill.customers import actions
 from goodwill.customers.duplicates import LikelyDuplicate
 from goodwill.customers.models import (
@@ -30,12 +41,12 @@ PhoneLabel = choices(CustomerPhone.Label)
 EmailLabel = choices(CustomerEmail.Label)
 
 
-class PhoneIn(Schema):
+class PhoneIn(In):
     label: PhoneLabel = "mobile"
     number: str = Field(max_length=40, description="Any common format; stored as E.164")
 
 
-class EmailIn(Schema):
+class EmailIn(In):
     label: EmailLabel = "personal"
     address: str = Field(max_length=254)
 
@@ -50,17 +61,17 @@ class EmailOut(Schema):
     address: str
 
 
-class CustomerIn(Schema):
+class CustomerIn(In):
     kind: Kind = "person"
-    first_name: str = Field("", max_length=80)
-    last_name: str = Field("", max_length=80)
-    company_name: str = Field("", max_length=150)
+    first_name: str = column(Customer, "first_name", "")
+    last_name: str = column(Customer, "last_name", "")
+    company_name: str = column(Customer, "company_name", "")
     relationship: Relationship = "prospect"
-    street: str = Field("", max_length=200)
-    city: str = Field("", max_length=100)
-    region: str = Field("", max_length=50)
-    postal_code: str = Field("", max_length=12)
-    notes: str = Field("", max_length=5000)
+    street: str = column(Customer, "street", "")
+    city: str = column(Customer, "city", "")
+    region: str = column(Customer, "region", "")
+    postal_code: str = column(Customer, "postal_code", "")
+    notes: str = column(Customer, "notes", "")
     phones: list[PhoneIn] = Field(default_factory=list, max_length=3)
     emails: list[EmailIn] = Field(default_factory=list, max_length=2)
     confirm_new: bool = Field(
@@ -83,17 +94,17 @@ class DuplicateOut(Schema):
     matches: list[DuplicateMatchOut]
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(In):
     kind: Kind | None = None
-    first_name: str | None = Field(None, max_length=80)
-    last_name: str | None = Field(None, max_length=80)
-    company_name: str | None = Field(None, max_length=150)
+    first_name: str | None = column(Customer, "first_name", None)
+    last_name: str | None = column(Customer, "last_name", None)
+    company_name: str | None = column(Customer, "company_name", None)
     relationship: Relationship | None = None
-    street: str | None = Field(None, max_length=200)
-    city: str | None = Field(None, max_length=100)
-    region: str | None = Field(None, max_length=50)
-    postal_code: str | None = Field(None, max_length=12)
-    notes: str | None = Field(None, max_length=5000)
+    street: str | None = column(Customer, "street", None)
+    city: str | None = column(Customer, "city", None)
+    region: str | None = column(Customer, "region", None)
+    postal_code: str | None = column(Customer, "postal_code", None)
+    notes: str | None = column(Customer, "notes", None)
     phones: list[PhoneIn] | None = Field(None, max_length=3)
     emails: list[EmailIn] | None = Field(None, max_length=2)
 
@@ -123,30 +134,30 @@ class CustomerPage(Page[CustomerOut]):
     pass
 
 
-class VehicleIn(Schema):
-    vin: str = Field("", max_length=20)
+class VehicleIn(In):
+    vin: str = column(Vehicle, "vin", "", max_length=20)
     allow_unvalidated_vin: bool = False
     year: int | None = Field(None, ge=1900, le=2100)
-    make: str = Field("", max_length=40)
-    model: str = Field("", max_length=60)
-    trim: str = Field("", max_length=60)
-    color: str = Field("", max_length=30)
+    make: str = column(Vehicle, "make", "")
+    model: str = column(Vehicle, "model", "")
+    trim: str = column(Vehicle, "trim", "")
+    color: str = column(Vehicle, "color", "")
     mileage: int | None = Field(None, ge=0, le=5_000_000)
-    plate: str = Field("", max_length=12)
-    notes: str = Field("", max_length=500)
+    plate: str = column(Vehicle, "plate", "")
+    notes: str = column(Vehicle, "notes", "", pattern=FREE_TEXT)
 
 
-class VehiclePatch(Schema):
-    vin: str | None = Field(None, max_length=20)
+class VehiclePatch(In):
+    vin: str | None = column(Vehicle, "vin", None, max_length=20)
     allow_unvalidated_vin: bool = False
     year: int | None = Field(None, ge=1900, le=2100)
-    make: str | None = Field(None, max_length=40)
-    model: str | None = Field(None, max_length=60)
-    trim: str | None = Field(None, max_length=60)
-    color: str | None = Field(None, max_length=30)
+    make: str | None = column(Vehicle, "make", None)
+    model: str | None = column(Vehicle, "model", None)
+    trim: str | None = column(Vehicle, "trim", None)
+    color: str | None = column(Vehicle, "color", None)
     mileage: int | None = Field(None, ge=0, le=5_000_000)
-    plate: str | None = Field(None, max_length=12)
-    notes: str | None = Field(None, max_length=500)
+    plate: str | None = column(Vehicle, "plate", None)
+    notes: str | None = column(Vehicle, "notes", None, pattern=FREE_TEXT)
 
 
 class VehicleOut(Schema):
@@ -164,11 +175,11 @@ class VehicleOut(Schema):
     notes: str
 
 
-class ConsentIn(Schema):
+class ConsentIn(In):
     channel: choices(Consent.Channel)
     granted: bool
     method: choices(Consent.Method)
-    wording: str = Field("", max_length=500)
+    wording: str = column(Consent, "wording", "", pattern=FREE_TEXT)
 
 
 class ConsentOut(Schema):
@@ -278,9 +289,9 @@ def _contact_points(payload, name):
 @router.get("/customers", response=CustomerPage, summary="List or search customers")
 def list_customers(
     request,
-    q: str = Query("", max_length=200, description="Name fragment, phone, email or VIN"),
+    q: str = text_param(200, description="Name fragment, phone, email or VIN"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = offset_param(),
 ):
     """Three queries whatever the page size (token, customers, their phones and emails),
     answered without a second validation pass (`goodwill.api.responses`)."""

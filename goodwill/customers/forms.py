@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from goodwill.core.contact import normalise_email, normalise_phone
+from goodwill.core.forms import Form, ModelForm
 from goodwill.customers.models import Assignment, Consent, Customer, CustomerPhone, Vehicle
 from goodwill.dealerships.models import User
 
@@ -9,7 +10,7 @@ PHONE_LABELS = [label for label, _ in CustomerPhone.Label.choices]
 EMAIL_LABELS = ["personal", "work"]
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(ModelForm):
     """Customer fields plus one phone per label and two emails; numbers normalised on clean."""
 
     phone_mobile = forms.CharField(label="Mobile phone", required=False, max_length=40)
@@ -81,7 +82,7 @@ class CustomerForm(forms.ModelForm):
         return {label: self.cleaned_data[f"email_{label}"] for label in EMAIL_LABELS}
 
 
-class VehicleForm(forms.ModelForm):
+class VehicleForm(ModelForm):
     allow_unvalidated_vin = forms.BooleanField(
         label="Keep this VIN unvalidated (pre-1981 or non-standard)", required=False
     )
@@ -116,7 +117,7 @@ class VehicleForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(Form):
     channel = forms.ChoiceField(choices=Consent.Channel.choices)
     granted = forms.TypedChoiceField(
         choices=[("1", "Give"), ("0", "Withdraw")], coerce=lambda v: v == "1"
@@ -125,7 +126,7 @@ class ConsentForm(forms.Form):
     wording = forms.CharField(max_length=500, required=False)
 
 
-class AssignForm(forms.Form):
+class AssignForm(Form):
     role = forms.ChoiceField(choices=Assignment.Role.choices)
     user = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="— nobody (unassigned) —"

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from goodwill.core.paging import page_number
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import actions, duplicates
 from goodwill.customers.forms import AssignForm, ConsentForm, CustomerForm, VehicleForm
@@ -52,10 +53,7 @@ def customer_list(request):
         qs = filter_customers(qs, query, dealership=request.dealership)
     if mine:
         qs = qs.filter(salesperson=request.user)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     # No COUNT(*) over a big store: fetch one extra row to know whether a next page exists.
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     context = {

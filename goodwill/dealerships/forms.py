@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
+from goodwill.core.forms import Form
 from goodwill.dealerships.models import Dealership, User
 from goodwill.dealerships.places import SPECIALTIES, time_zone_choices
 
 
-class StaffForm(forms.Form):
+class StaffForm(Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     username = forms.CharField(max_length=150, help_text="What they type to sign in.")
@@ -20,12 +21,12 @@ class StaffForm(forms.Form):
         return password
 
 
-class RoleForm(forms.Form):
+class RoleForm(Form):
     role = forms.ChoiceField(choices=User.Role.choices)
     reason = forms.CharField(max_length=300, required=False)
 
 
-class DeactivateForm(forms.Form):
+class DeactivateForm(Form):
     reassign_to = forms.ModelChoiceField(
         queryset=None,
         required=False,
@@ -43,7 +44,7 @@ class DeactivateForm(forms.Form):
         )
 
 
-class StoreSettingsForm(forms.Form):
+class StoreSettingsForm(Form):
     salespeople_see_all = forms.BooleanField(
         required=False, label="Salespeople see every customer of the store"
     )
@@ -73,7 +74,7 @@ def _zip_field():
     )
 
 
-class SetupForm(forms.Form):
+class SetupForm(Form):
     """The first-run page: the store and its first dealer admin (validated by the action)."""
 
     name = forms.CharField(label="Store name", max_length=120)
@@ -94,7 +95,7 @@ class SetupForm(forms.Form):
     )
 
 
-class StoreProfileForm(forms.Form):
+class StoreProfileForm(Form):
     name = forms.CharField(label="Store name", max_length=120)
     makes = _makes_field()
     specialties = forms.MultipleChoiceField(
@@ -138,7 +139,7 @@ class StoreProfileForm(forms.Form):
         }
 
 
-class SignInRulesForm(forms.Form):
+class SignInRulesForm(Form):
     mfa_required_roles = forms.MultipleChoiceField(
         label="Roles that must use a second factor (authenticator app)",
         choices=User.Role.choices,
@@ -155,14 +156,14 @@ class SignInRulesForm(forms.Form):
     )
 
 
-class InviteForm(forms.Form):
+class InviteForm(Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=User.Role.choices, initial=User.Role.SALESPERSON)
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     username = forms.CharField(

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, Page, choices
+from goodwill.api.schemas import Error, In, Page, choices, line, offset_param
 from goodwill.customers.duplicates import find_likely_matches
 from goodwill.customers.models import Customer
 from goodwill.dedupe import actions
@@ -24,12 +24,12 @@ router = Router(tags=["duplicates"])
 Choice = Literal["survivor", "merged", "both"]
 
 
-class MatchCheckIn(Schema):
+class MatchCheckIn(In):
     first_name: str = Field("", max_length=80)
     last_name: str = Field("", max_length=80)
     company_name: str = Field("", max_length=150)
-    phones: list[str] = Field(default_factory=list, max_length=5)
-    emails: list[str] = Field(default_factory=list, max_length=5)
+    phones: list[line(40)] = Field(default_factory=list, max_length=5)
+    emails: list[line(254)] = Field(default_factory=list, max_length=5)
     vin: str = Field("", max_length=20)
     street: str = Field("", max_length=200)
     postal_code: str = Field("", max_length=12)
@@ -71,7 +71,7 @@ class RunOut(Schema):
     seconds: float
 
 
-class MergeIn(Schema):
+class MergeIn(In):
     survivor_id: UUID
     merged_id: UUID
     cluster_id: UUID | None = None
@@ -161,7 +161,7 @@ def list_clusters(
     request,
     status: choices(DuplicateCluster.Status) = "open",
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = offset_param(),
 ):
     _admin(request)
     rows = list(

@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from goodwill.core.paging import page_number
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.customers.duplicates import matches_for
 from goodwill.customers.models import Customer
@@ -66,10 +67,7 @@ def review(request):
     status = request.GET.get("status", DuplicateCluster.Status.OPEN)
     if status not in DuplicateCluster.Status.values:
         status = DuplicateCluster.Status.OPEN
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     rows = list(
         _clusters(request.dealership, status)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1]
     )

@@ -7,11 +7,11 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, StaffRef, choices, staff_ref
+from goodwill.api.schemas import Error, In, StaffRef, choices, staff_ref
 from goodwill.fails import actions, cadence
 from goodwill.fails.models import FailsCase, FailsStep, FollowUp
 from goodwill.network.models import Pro
@@ -50,7 +50,7 @@ class CaseDetailOut(CaseOut):
     steps: list[StepOut]
 
 
-class StepIn(Schema):
+class StepIn(In):
     kind: StepKind
     notes: str = Field("", max_length=2000)
     appointment_at: datetime | None = Field(None, description="For a be-back appointment")
@@ -58,7 +58,7 @@ class StepIn(Schema):
     interest: str = Field("", max_length=300, description="For a referral: what they want")
 
 
-class CloseIn(Schema):
+class CloseIn(In):
     status: choices(FailsCase.Status, exclude=FailsCase.OPEN_STATUSES)
     reason: str = Field("", max_length=300)
     vehicle: str = Field("", max_length=200, description="For a recovered (sold) deal")
@@ -76,7 +76,7 @@ class FollowUpOut(Schema):
     note: str
 
 
-class ContactIn(Schema):
+class ContactIn(In):
     note: str = Field("", max_length=300)
 
 
@@ -128,7 +128,9 @@ def _worker(request):
 
 @router.get("/fails", response=list[CaseOut], summary="The fails queue, oldest first")
 def fails_queue(
-    request, show: Literal["waiting", "mine", "open", "closed"] = "open", limit: int = 50
+    request,
+    show: Literal["waiting", "mine", "open", "closed"] = "open",
+    limit: int = Query(50, ge=1, le=200),
 ):
     qs = _cases(request)
     if show == "waiting":

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from goodwill.core.forms import Form
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers.models import Customer
 from goodwill.fails import actions, cadence
@@ -19,7 +20,7 @@ from goodwill.outreach import policy as outreach_policy
 QUEUE_SIZE = 50
 
 
-class StepForm(forms.Form):
+class StepForm(Form):
     kind = forms.ChoiceField(
         choices=FailsStep.Kind.choices, initial=FailsStep.Kind.CALL_BACK, label="What you did"
     )
@@ -47,7 +48,7 @@ class StepForm(forms.Form):
         )
 
 
-class CloseForm(forms.Form):
+class CloseForm(Form):
     status = forms.ChoiceField(
         choices=[
             (FailsCase.Status.RECOVERED, "Recovered (sold)"),

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, StaffRef, choices, staff_ref
+from goodwill.api.schemas import Error, In, StaffRef, choices, staff_ref
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import User
 from goodwill.floor import actions, adf, ics, rotation
@@ -27,14 +27,14 @@ router = Router(tags=["floor"])
 Source = choices(Up.Source)
 
 
-class NewCustomer(Schema):
+class NewCustomer(In):
     first_name: str = Field("", max_length=80)
     last_name: str = Field("", max_length=80)
     phone: str = Field("", max_length=40)
     email: str = Field("", max_length=254)
 
 
-class UpIn(Schema):
+class UpIn(In):
     source: Source
     customer_id: UUID | None = Field(None, description="An existing customer; else `customer`")
     customer: NewCustomer | None = None
@@ -73,16 +73,16 @@ class RotationOut(Schema):
     line: list[PlaceOut]
 
 
-class AssignIn(Schema):
+class AssignIn(In):
     to_user_id: UUID
     reason: str = Field(max_length=300)
 
 
-class PassIn(Schema):
+class PassIn(In):
     reason: str = Field("", max_length=300)
 
 
-class TurnOverIn(Schema):
+class TurnOverIn(In):
     to_user_id: UUID
     to_role: choices(TurnOver.ToRole) = "manager"
     reason: str = Field("", max_length=300)
@@ -127,19 +127,19 @@ class DealOut(Schema):
     credit: list[CreditLineOut]
 
 
-class SoldIn(Schema):
+class SoldIn(In):
     vehicle: str = Field(max_length=200)
     vin: str = Field("", max_length=17)
     gross: Decimal | None = Field(None, max_digits=10, decimal_places=2)
     closer_id: UUID | None = None
 
 
-class NotSoldIn(Schema):
+class NotSoldIn(In):
     reason: str = Field(max_length=100, description="One of the store's not-sold reasons")
     notes: str = Field("", max_length=2000)
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(In):
     customer_id: UUID
     salesperson_id: UUID
     starts_at: datetime
@@ -160,7 +160,7 @@ class AppointmentOut(Schema):
     status: str
 
 
-class AppointmentStatusIn(Schema):
+class AppointmentStatusIn(In):
     status: choices(Appointment.Status)
 
 
@@ -550,7 +550,7 @@ def appointment_invite(request, appointment_id: UUID):
 # --- ADF/XML internet leads -----------------------------------------------------------------
 
 
-class AdfIn(Schema):
+class AdfIn(In):
     xml: str = Field(max_length=adf.MAX_BYTES, description="An ADF/XML 1.0 document")
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from goodwill.core.forms import Form, ModelForm
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import User
 from goodwill.floor.models import CreditPolicy, FloorSettings, TurnOver, Up
@@ -15,7 +16,7 @@ def _staff_choices(dealership, roles=None):
     return qs.order_by("first_name", "last_name")
 
 
-class UpForm(forms.Form):
+class UpForm(Form):
     """Log an up in a few taps: the source, a name, maybe a phone. An existing customer
     (found by the search box) is passed as `customer`."""
 
@@ -78,7 +79,7 @@ class UpForm(forms.Form):
         ]
 
 
-class AssignUpForm(forms.Form):
+class AssignUpForm(Form):
     to_user = forms.ModelChoiceField(queryset=User.objects.none(), label="Give to")
     reason = forms.CharField(max_length=300, label="Why out of turn")
 
@@ -87,7 +88,7 @@ class AssignUpForm(forms.Form):
         self.fields["to_user"].queryset = _staff_choices(dealership, User.SALES_ROLES)
 
 
-class TurnOverForm(forms.Form):
+class TurnOverForm(Form):
     to_user = forms.ModelChoiceField(queryset=User.objects.none(), label="T.O. to")
     to_role = forms.ChoiceField(
         choices=TurnOver.ToRole.choices, initial=TurnOver.ToRole.MANAGER, label="As"
@@ -102,7 +103,7 @@ class TurnOverForm(forms.Form):
         self.fields["to_user"].queryset = qs
 
 
-class SoldForm(forms.Form):
+class SoldForm(Form):
     vehicle = forms.CharField(max_length=200, label="Vehicle sold")
     vin = forms.CharField(max_length=17, required=False, label="VIN")
     gross = forms.DecimalField(max_digits=10, decimal_places=2, required=False, label="Gross ($)")
@@ -114,7 +115,7 @@ class SoldForm(forms.Form):
         self.fields["vehicle"].widget.attrs["placeholder"] = "2026 Ford Escape ST-Line"
 
 
-class NotSoldForm(forms.Form):
+class NotSoldForm(Form):
     reason = forms.ChoiceField(choices=[], label="Why not")
     notes = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -125,7 +126,7 @@ class NotSoldForm(forms.Form):
         self.fields["reason"].choices = [("", "Pick a reason")] + [(r, r) for r in reasons]
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(Form):
     starts_at = forms.DateTimeField(
         label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -138,7 +139,7 @@ class AppointmentForm(forms.Form):
         self.fields["salesperson"].queryset = _staff_choices(dealership, User.SALES_ROLES)
 
 
-class CreditPolicyForm(forms.ModelForm):
+class CreditPolicyForm(ModelForm):
     class Meta:
         model = CreditPolicy
         fields = [
@@ -150,7 +151,7 @@ class CreditPolicyForm(forms.ModelForm):
         ]
 
 
-class FloorSettingsForm(forms.ModelForm):
+class FloorSettingsForm(ModelForm):
     reasons_text = forms.CharField(
         label="Not-sold reasons (one a line)",
         widget=forms.Textarea(attrs={"rows": 7}),
@@ -174,5 +175,5 @@ class FloorSettingsForm(forms.ModelForm):
         return list(dict.fromkeys(r for r in reasons if r))
 
 
-class LeadUploadForm(forms.Form):
+class LeadUploadForm(Form):
     file = forms.FileField(label="ADF/XML lead file")

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.utils import timezone
 
+from goodwill.core.paging import whole_number
 from goodwill.dealerships.models import User
 from goodwill.floor.models import FloorEvent, Up
 
@@ -169,8 +170,8 @@ def drill_down(store, query: dict):
     if show == "source":
         ids = _events(store, start, V.UP_LOGGED).filter(data__source=key).values("up")
         return ups.filter(pk__in=ids)
-    if show in ("to", "sold") and user and str(user).isdigit():
-        taken = _events(store, start, *TAKES).filter(subject_user_id=int(user)).values("deal")
+    if show in ("to", "sold") and (user_id := whole_number(user)) is not None:
+        taken = _events(store, start, *TAKES).filter(subject_user_id=user_id).values("deal")
         verb = V.TURNED_OVER if show == "to" else V.SOLD
         deals = FloorEvent.objects.for_dealership(store).filter(verb=verb, deal__in=taken)
         return ups.filter(deal__in=deals.values("deal"))
@@ -178,8 +179,8 @@ def drill_down(store, query: dict):
     if show == "fails_reason":
         return ups.filter(deal__in=closed.filter(data__reason=key).values("deal"))
     if show == "fails_specialist":
-        if key.isdigit():
-            closed = closed.filter(subject_user_id=int(key))
+        if (user_id := whole_number(key)) is not None:
+            closed = closed.filter(subject_user_id=user_id)
         else:
             closed = closed.filter(subject_user__isnull=True)
         return ups.filter(deal__in=closed.values("deal"))

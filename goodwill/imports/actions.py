@@ -21,6 +21,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from goodwill.core.text import one_line
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.duplicates import find_likely_matches
 from goodwill.customers.models import Customer, Vehicle
@@ -31,6 +32,12 @@ from goodwill.imports.reading import FileProblem, inspect_csv, iter_csv
 from goodwill.imports.rows import NEUTRALISED, Record, build_record
 
 MAX_UPLOAD_BYTES = 100_000_000  # the web form; `goodwill import` streams any size
+# An export ZIP's entries, unpacked: a 100 MB upload of CSV holds about 1 GB at the ratios
+# real exports reach (5–15×). Past these a ZIP is a bomb, not a store's data (a 298 KB ZIP
+# once expanded to 314 MB on disk).
+MAX_UNPACKED_BYTES = 1_000_000_000
+MAX_RATIO = 100  # uncompressed ÷ compressed, for an entry over RATIO_FLOOR bytes
+RATIO_FLOOR = 1_000_000
 SURE = 97  # a match this strong on a shared phone/email is the same customer: fill in
 LIKELY = 90  # a likely match: a duplicate to create (and review) or to skip
 ERROR_BATCH = 1000
@@ -64,7 +71,7 @@ def upload(
 ) -> ImportBatch:
     """Keep the bytes, read the header, pick a mapping. Raises ValidationError with a clear
     message for files that cannot be imported at all (nothing is kept then)."""
-    filename = Path(filename or "upload").name[:255]
+    filename = one_line(Path(filename or "upload").name).strip()[:255] or "upload"
     if max_bytes and size and size > max_bytes:
         raise ValidationError(
             {
@@ -120,22 +127,43 @@ def upload(
     return batch
 
 
+def zip_problem(zf: zipfile.ZipFile) -> str | None:
+    """Why this ZIP is refused before anything is unpacked (encrypted, a bomb), or None.
+    The sizes are the ones the entries declare; `zipfile` never reads past them."""
+    entries = zf.infolist()
+    if any(info.flag_bits & 0x1 for info in entries):
+        return "The ZIP is encrypted (password-protected); upload an unencrypted export."
+    if sum(info.file_size for info in entries) > MAX_UNPACKED_BYTES:
+        return (
+            f"The ZIP unpacks to more than {MAX_UNPACKED_BYTES / 1e9:.0f} GB; split the "
+            "export, or run `goodwill import` on the server."
+        )
+    for info in entries:
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
+            return (
+                f"{info.filename} in the ZIP is compressed more than {MAX_RATIO}× (a ZIP "
+                "bomb, not an export); it was not unpacked."
+            )
+    return None
+
+
 def _unpack_export(zip_path: Path) -> Path:
     """A Goodwill export ZIP: customers.csv is the file to import; vehicles.csv and
-    consents.csv follow it after the commit (`_import_related`)."""
+    consents.csv follow it after the commit (`_import_related`). A refused ZIP leaves
+    nothing on disk."""
     csv_path = zip_path.with_suffix(".csv")
     try:
-        with (
-            zipfile.ZipFile(zip_path) as zf,
-            zf.open("customers.csv") as src,
-            open(csv_path, "wb") as out,
-        ):
-            shutil.copyfileobj(src, out)
-    except (zipfile.BadZipFile, KeyError):
+        with zipfile.ZipFile(zip_path) as zf:
+            refused = zip_problem(zf)
+            if refused is None:
+                with zf.open("customers.csv") as src, open(csv_path, "wb") as out:
+                    shutil.copyfileobj(src, out)
+    except (zipfile.BadZipFile, KeyError, RuntimeError, EOFError, OSError):
+        refused = "A ZIP must be a Goodwill export with customers.csv inside."
+    if refused:
         zip_path.unlink(missing_ok=True)
-        raise ValidationError(
-            {"file": ["A ZIP must be a Goodwill export with customers.csv inside."]}
-        ) from None
+        csv_path.unlink(missing_ok=True)
+        raise ValidationError({"file": [refused]})
     return csv_path
 
 

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error
+from goodwill.api.schemas import Error, In, column, line, offset_param
 from goodwill.imports import actions
 from goodwill.imports.jobs import export_store, run_import
 from goodwill.imports.mapping import FIELDS, mapping_problems
@@ -23,14 +23,22 @@ from goodwill.jobs.queue import enqueue
 router = Router(tags=["imports"])
 
 
-class ImportIn(Schema):
-    filename: str = Field(max_length=255, description="Ends in .csv or .vcf")
-    content: str | None = Field(None, description="The file as text (UTF-8)")
-    content_base64: str | None = Field(None, description="Or the file's bytes, base64")
+class ImportIn(In):
+    filename: str = column(ImportBatch, "filename", description="Ends in .csv, .vcf or .zip")
+    content: str | None = Field(
+        None, max_length=actions.MAX_UPLOAD_BYTES, description="The file as text (UTF-8)"
+    )
+    content_base64: str | None = Field(
+        None,
+        max_length=actions.MAX_UPLOAD_BYTES * 4 // 3 + 4,
+        description="Or the file's bytes, base64",
+    )
 
 
-class MappingIn(Schema):
-    mapping: dict[str, str] = Field(description=f"Column header → one of: {', '.join(FIELDS)}")
+class MappingIn(In):
+    mapping: dict[line(200), line(40)] = Field(
+        description=f"Column header → one of: {', '.join(FIELDS)}"
+    )
     on_duplicate: str | None = Field(None, pattern="^(create|skip)$")
 
 
@@ -185,7 +193,7 @@ def errors(
     request,
     batch_id: UUID,
     limit: int = Query(500, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = offset_param(),
 ):
     batch = _get(request, batch_id)
     rows = RowError.objects.filter(batch=batch).order_by("row", "id")[offset : offset + limit]

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
+from goodwill.core.text import one_line
 from goodwill.imports import actions
 from goodwill.imports.export import safe_cell
 from goodwill.imports.jobs import export_store, run_import
@@ -164,7 +165,7 @@ def errors_csv(request, batch_id):
             yield writer.writerow([e.row, safe_cell(e.column), safe_cell(e.value), e.reason])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = batch.filename.rsplit(".", 1)[0].replace('"', "")
+    name = one_line(batch.filename.rsplit(".", 1)[0]).replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{name}-errors.csv"'
     return response
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error
+from goodwill.api.schemas import Error, In, line, text_param
 from goodwill.network import actions
 from goodwill.network.models import Partnership, Pro
 from goodwill.network.suggest import suggest
@@ -16,15 +16,15 @@ from goodwill.network.suggest import suggest
 router = Router(tags=["network"])
 
 
-class ProIn(Schema):
+class ProIn(In):
     store_name: str = Field(max_length=120)
     first_name: str = Field(max_length=80)
     last_name: str = Field("", max_length=80)
     title: str = Field("", max_length=80)
     phone: str = Field("", max_length=40)
     email: str = Field("", max_length=254)
-    makes: list[str] = Field(min_length=1, max_length=10)
-    specialties: list[str] = Field(default_factory=list, max_length=20)
+    makes: list[line(40)] = Field(min_length=1, max_length=10)
+    specialties: list[line(60)] = Field(default_factory=list, max_length=20)
     street: str = Field("", max_length=200)
     city: str = Field("", max_length=100)
     region: str = Field("", max_length=50)
@@ -35,15 +35,15 @@ class ProIn(Schema):
     notes: str = Field("", max_length=5000)
 
 
-class ProPatch(Schema):
+class ProPatch(In):
     store_name: str | None = Field(None, max_length=120)
     first_name: str | None = Field(None, max_length=80)
     last_name: str | None = Field(None, max_length=80)
     title: str | None = Field(None, max_length=80)
     phone: str | None = Field(None, max_length=40)
     email: str | None = Field(None, max_length=254)
-    makes: list[str] | None = Field(None, min_length=1, max_length=10)
-    specialties: list[str] | None = Field(None, max_length=20)
+    makes: list[line(40)] | None = Field(None, min_length=1, max_length=10)
+    specialties: list[line(60)] | None = Field(None, max_length=20)
     notes: str | None = Field(None, max_length=5000)
 
 
@@ -79,7 +79,7 @@ class PartnershipOut(Schema):
     agreed_at: datetime | None
 
 
-class PartnershipIn(Schema):
+class PartnershipIn(In):
     terms: str = Field("", max_length=500)
 
 
@@ -151,7 +151,7 @@ def _open_status(pro) -> str | None:
 
 
 @router.get("/pros", response=list[ProOut], summary="My network's pros")
-def list_pros(request, make: str = Query("", max_length=40)):
+def list_pros(request, make: str = text_param(40)):
     qs = Pro.objects.visible_to(request.user).filter(is_active=True, listed=False)
     if make:
         qs = qs.filter(make_rows__make=make.lower())
@@ -250,9 +250,9 @@ _answer("end", actions.end_partnership)
 @router.get("/suggestions", response=SuggestionsOut, summary="Best pros for what a shopper wants")
 def suggestions(
     request,
-    q: str = Query("", max_length=200, description="e.g. “a Toyota Tacoma”"),
-    make: str = Query("", max_length=40),
-    specialty: str = Query("", max_length=40),
+    q: str = text_param(200, description="e.g. “a Toyota Tacoma”"),
+    make: str = text_param(40),
+    specialty: str = text_param(40),
     limit: int = Query(8, ge=1, le=50),
 ):
     wish, items = suggest(request.dealership, text=q, make=make, specialty=specialty, limit=limit)

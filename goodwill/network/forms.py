@@ -1,5 +1,6 @@
 from django import forms
 
+from goodwill.core.forms import Form
 from goodwill.network.models import SPECIALTIES
 
 
@@ -7,7 +8,7 @@ def _split(value: str) -> list[str]:
     return [p.strip() for p in (value or "").replace(";", ",").split(",") if p.strip()]
 
 
-class ProForm(forms.Form):
+class ProForm(Form):
     """A pro met on a visit. Makes and specialties are typed as comma-separated lists."""
 
     store_name = forms.CharField(label="Store", max_length=120)
@@ -61,7 +62,7 @@ class ProForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class PartnershipForm(forms.Form):
+class PartnershipForm(Form):
     terms = forms.CharField(
         max_length=500,
         required=False,
@@ -69,5 +70,5 @@ class PartnershipForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(max_length=300, required=False)

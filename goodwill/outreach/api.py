@@ -1,7 +1,7 @@
 """Asks in the JSON API: the store's ask log, logging an ask (refused with the reason when
 the policy says no), a dry "may I ask?" check, outcomes, holds and the settings."""
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -10,7 +10,17 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import MAX_OFFSET, Error, Page, StaffRef, choices, page_of, staff_ref
+from goodwill.api.schemas import (
+    ClockTime,
+    Error,
+    In,
+    Page,
+    StaffRef,
+    choices,
+    offset_param,
+    page_of,
+    staff_ref,
+)
 from goodwill.customers.models import Customer
 from goodwill.outreach import actions, policy
 from goodwill.outreach.models import Ask, AskHold
@@ -41,7 +51,7 @@ class AskPage(Page[AskOut]):
     pass
 
 
-class AskIn(Schema):
+class AskIn(In):
     customer_id: UUID
     kind: KindName
     channel: ChannelName
@@ -64,7 +74,7 @@ class DecisionOut(Schema):
     retry_at: datetime | None = Field(description="When a cap or the quiet hours will allow it")
 
 
-class OutcomeIn(Schema):
+class OutcomeIn(In):
     outcome: OutcomeName
     note: str = Field("", max_length=300)
 
@@ -82,16 +92,16 @@ class HoldOut(Schema):
 class SettingsOut(Schema):
     asks_per_week: int
     referral_invite_days: int
-    quiet_from: time
-    quiet_until: time
+    quiet_from: ClockTime
+    quiet_until: ClockTime
     time_zone: str
 
 
-class SettingsPatch(Schema):
-    asks_per_week: int | None = Field(None, ge=1, le=14)
-    referral_invite_days: int | None = Field(None, ge=7, le=730)
-    quiet_from: time | None = None
-    quiet_until: time | None = None
+class SettingsPatch(In):
+    asks_per_week: int = Field(None, ge=1, le=14)
+    referral_invite_days: int = Field(None, ge=7, le=730)
+    quiet_from: ClockTime = Field(None, description="HH:MM, the store's time")
+    quiet_until: ClockTime = Field(None, description="HH:MM, the store's time")
 
 
 def ask_out(a: Ask) -> dict:
@@ -129,7 +139,7 @@ def list_asks(
     kind: KindName | None = None,
     channel: ChannelName | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    offset: int = offset_param(),
 ):
     qs = _asks(request)
     if customer_id is not None:

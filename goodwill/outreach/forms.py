@@ -1,9 +1,10 @@
 from django import forms
 
+from goodwill.core.forms import Form, ModelForm
 from goodwill.outreach.models import Ask, AskHold, OutreachSettings
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(ModelForm):
     """A manager's ask policy: the weekly cap, the referral-invitation gap, the quiet hours."""
 
     class Meta:
@@ -15,7 +16,7 @@ class SettingsForm(forms.ModelForm):
         }
 
 
-class HoldForm(forms.Form):
+class HoldForm(Form):
     reason = forms.ChoiceField(
         choices=[
             (AskHold.Reason.REQUESTED, AskHold.Reason.REQUESTED.label),
@@ -26,11 +27,11 @@ class HoldForm(forms.Form):
     note = forms.CharField(max_length=300, required=False, label="Note")
 
 
-class EndHoldForm(forms.Form):
+class EndHoldForm(Form):
     note = forms.CharField(max_length=300, required=False, label="Why asks may resume")
 
 
-class CheckForm(forms.Form):
+class CheckForm(Form):
     """The "may I ask?" check on the customer page: what and how."""
 
     kind = forms.ChoiceField(choices=Ask.Kind.choices, initial=Ask.Kind.MESSAGE)

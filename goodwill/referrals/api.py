@@ -2,9 +2,9 @@
 actions. The receiving store gets only the shared snapshot; `customer_id` is the sender's
 own id and is given to the sender only."""
 
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, Page, choices
+from goodwill.api.schemas import ClockTime, Error, In, Page, choices, offset_param, text_param
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import User
 from goodwill.network.models import Pro
@@ -22,7 +22,7 @@ from goodwill.referrals.models import Referral, Reward, ThankYou
 router = Router(tags=["referrals"])
 
 
-class ReferralIn(Schema):
+class ReferralIn(In):
     customer_id: UUID
     interest: str = Field(min_length=1, max_length=300)
     pro_id: UUID | None = None
@@ -79,7 +79,7 @@ class ReferralPage(Page[ReferralOut]):
     pass
 
 
-class TransitionIn(Schema):
+class TransitionIn(In):
     note: str = Field("", max_length=500)
     value: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     reason: str = Field("", max_length=300)
@@ -156,9 +156,9 @@ def _get(request, referral_id) -> Referral:
 def list_referrals(
     request,
     box: Literal["received", "sent", "all"] = "all",
-    status: str = Query("", max_length=12),
+    status: str = text_param(12),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = offset_param(),
 ):
     qs = _visible(request)
     if box == "sent":
@@ -280,18 +280,21 @@ def list_rewards(request):
 
 class PolicyOut(Schema):
     ack_business_hours: int = Field(description="Business hours a received referral may wait")
-    opens_at: time
-    closes_at: time
+    opens_at: ClockTime
+    closes_at: ClockTime
     open_days: list[int] = Field(description="0 = Monday … 6 = Sunday")
     default_reward: Decimal
 
 
-class PolicyPatch(Schema):
-    ack_business_hours: int | None = Field(None, ge=1, le=72)
-    opens_at: time | None = None
-    closes_at: time | None = None
-    open_days: list[int] | None = Field(None, min_length=1)
-    default_reward: Decimal | None = Field(None, ge=0)
+Weekday = Annotated[int, Field(ge=0, le=6)]
+
+
+class PolicyPatch(In):
+    ack_business_hours: int = Field(None, ge=1, le=72)
+    opens_at: ClockTime = Field(None, description="HH:MM, the store's time")
+    closes_at: ClockTime = Field(None, description="HH:MM, the store's time")
+    open_days: list[Weekday] = Field(None, min_length=1, max_length=7)
+    default_reward: Decimal = Field(None, ge=0, max_digits=8, decimal_places=2)
 
 
 def _policy_out(policy) -> dict:

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, When
 
+from goodwill.core.forms import Form, ModelForm
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import Dealership, User
 from goodwill.network.models import Pro
@@ -13,7 +14,7 @@ from goodwill.referrals.models import Referral, ReferralPolicy
 SHORTLIST = 300
 
 
-class SendReferralForm(forms.Form):
+class SendReferralForm(Form):
     """Pick (or create) the customer, the pro or a department/person of our store, the
     interest, and record the customer's direction to share."""
 
@@ -131,7 +132,7 @@ class SendReferralForm(forms.Form):
         return data
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(Form):
     note = forms.CharField(max_length=500, required=False)
     value = forms.DecimalField(
         max_digits=10, decimal_places=2, required=False, min_value=0, label="Sale value ($)"
@@ -146,20 +147,20 @@ class TransitionForm(forms.Form):
     )
 
 
-class RewardDecisionForm(forms.Form):
+class RewardDecisionForm(Form):
     decision = forms.ChoiceField(
         choices=[("approve", "Approve"), ("reject", "Reject"), ("paid", "Paid")]
     )
     note = forms.CharField(max_length=300, required=False)
 
 
-class ThankYouForm(forms.Form):
+class ThankYouForm(Form):
     message = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(ModelForm):
     """A manager's referral settings: the acknowledgement time limit, the store's business
     hours it is counted in, and the default reward."""
 

@@ -10,6 +10,7 @@ from django.db.models import Count, Min, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from goodwill.core.paging import page_number
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import actions as customer_actions
 from goodwill.customers import duplicates
@@ -58,10 +59,7 @@ def inbox(request):
         qs = qs.filter(status=status)
     elif status == "open":
         qs = qs.filter(status__in=Referral.OPEN)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     tasks = list(
         ThankYou.objects.for_dealership(me)

@@ -14,7 +14,16 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import MAX_OFFSET, Error, Page, StaffRef, page_of, staff_ref
+from goodwill.api.schemas import (
+    Error,
+    In,
+    Page,
+    StaffRef,
+    offset_param,
+    page_of,
+    staff_ref,
+    text_param,
+)
 from goodwill.customers.models import Customer, Vehicle
 from goodwill.dealerships.models import User
 from goodwill.service import actions, fleets
@@ -35,7 +44,7 @@ Stage = Literal["open", "referred", "working", "won", "lost", "dismissed"]
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class RepairOrderIn(Schema):
+class RepairOrderIn(In):
     customer_id: UUID
     vehicle_id: UUID
     number: str = Field(max_length=20)
@@ -52,7 +61,7 @@ class RepairOrderIn(Schema):
     advisor_id: UUID | None = None
 
 
-class RepairOrderPatch(Schema):
+class RepairOrderPatch(In):
     status: Status | None = None
     complaint: str | None = Field(None, max_length=500)
     cause: str | None = Field(None, max_length=500)
@@ -118,11 +127,11 @@ class OpportunityPage(Page[OpportunityOut]):
     pass
 
 
-class ReferIn(Schema):
+class ReferIn(In):
     note: str = Field("", max_length=300)
 
 
-class DismissIn(Schema):
+class DismissIn(In):
     reason: str = Field(max_length=300)
 
 
@@ -162,7 +171,7 @@ class FleetPage(Page[FleetOut]):
     pass
 
 
-class FleetPatch(Schema):
+class FleetPatch(In):
     contact_name: str | None = Field(None, max_length=120)
     contact_phone: str | None = Field(None, max_length=20)
     contact_email: str | None = Field(None, max_length=254)
@@ -170,7 +179,7 @@ class FleetPatch(Schema):
     notes: str | None = Field(None, max_length=1000)
 
 
-class SpecialIn(Schema):
+class SpecialIn(In):
     title: str = Field(max_length=120)
     description: str = Field("", max_length=500)
     price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
@@ -179,7 +188,7 @@ class SpecialIn(Schema):
     active: bool = True
 
 
-class SpecialPatch(Schema):
+class SpecialPatch(In):
     title: str | None = Field(None, max_length=120)
     description: str | None = Field(None, max_length=500)
     price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
@@ -198,7 +207,7 @@ class SpecialOut(Schema):
     active: bool
 
 
-class VisitIn(Schema):
+class VisitIn(In):
     customer_id: UUID
     scheduled_for: datetime
     vehicle_id: UUID | None = None
@@ -206,7 +215,7 @@ class VisitIn(Schema):
     special_id: UUID | None = None
 
 
-class VisitPatch(Schema):
+class VisitPatch(In):
     status: Literal["booked", "arrived", "done", "no_show", "cancelled"]
 
 
@@ -244,7 +253,7 @@ class ServiceSettingsOut(Schema):
     first_service_days: int
 
 
-class ServiceSettingsPatch(Schema):
+class ServiceSettingsPatch(In):
     estimate_share: int | None = Field(None, ge=5, le=500)
     age_years: int | None = Field(None, ge=1, le=60)
     mileage: int | None = Field(None, ge=1000)
@@ -426,9 +435,9 @@ def list_repair_orders(
     request,
     status: Status | None = None,
     customer_id: UUID | None = None,
-    number: str | None = None,
+    number: str | None = text_param(20, None),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    offset: int = offset_param(),
 ):
     rows = _ros(request).order_by("-opened_at", "-id")
     if status:
@@ -514,7 +523,7 @@ def list_opportunities(
     rule: Literal["estimate", "age", "repeat", "downtime", "term", "manual"] | None = None,
     mine: bool = Query(False, description="Only those sent to me or raised on my ROs"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    offset: int = offset_param(),
 ):
     rows = _opportunities(request).order_by("-created_at", "-id")
     if mine:
@@ -561,9 +570,7 @@ def _fleets(request):
 
 
 @router.get("/fleets", response=FleetPage, summary="Fleet accounts")
-def list_fleets(
-    request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)
-):
+def list_fleets(request, limit: int = Query(50, ge=1, le=200), offset: int = offset_param()):
     rows = _fleets(request).order_by("customer__company_name", "id")
     return page_of(rows, limit=limit, offset=offset, out=fleet_out)
 
@@ -651,7 +658,7 @@ def list_visits(
     origin: Literal["service", "sales", "first"] | None = None,
     since: datetime | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    offset: int = offset_param(),
 ):
     rows = _visits(request).order_by("scheduled_for", "id")
     if origin:

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from goodwill.core.forms import Form, ModelForm
 from goodwill.customers.models import Vehicle
 from goodwill.dealerships.models import User
 from goodwill.service.models import (
@@ -24,7 +25,7 @@ def advisors(dealership):
     ).order_by("first_name", "last_name")
 
 
-class RepairOrderForm(forms.Form):
+class RepairOrderForm(Form):
     vehicle = forms.ModelChoiceField(
         queryset=Vehicle.objects.none(), to_field_name="public_id", required=False
     )
@@ -64,7 +65,7 @@ class RepairOrderForm(forms.Form):
         return data
 
 
-class RepairOrderUpdateForm(forms.Form):
+class RepairOrderUpdateForm(Form):
     status = forms.ChoiceField(choices=RepairOrder.Status.choices)
     cause = forms.CharField(
         max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -74,7 +75,7 @@ class RepairOrderUpdateForm(forms.Form):
     promised_at = forms.DateTimeField(label="Promised", required=False, widget=DT)
 
 
-class ReferForm(forms.Form):
+class ReferForm(Form):
     note = forms.CharField(
         label="Why (optional)",
         max_length=300,
@@ -83,11 +84,11 @@ class ReferForm(forms.Form):
     )
 
 
-class DismissForm(forms.Form):
+class DismissForm(Form):
     reason = forms.CharField(max_length=300, label="Why dismiss")
 
 
-class VisitForm(forms.Form):
+class VisitForm(Form):
     scheduled_for = forms.DateTimeField(label="When", widget=DT)
     vehicle = forms.ModelChoiceField(
         queryset=Vehicle.objects.none(), to_field_name="public_id", required=False
@@ -111,18 +112,18 @@ class VisitForm(forms.Form):
         )
 
 
-class VisitStatusForm(forms.Form):
+class VisitStatusForm(Form):
     status = forms.ChoiceField(choices=ServiceVisit.Status.choices)
 
 
-class SpecialForm(forms.ModelForm):
+class SpecialForm(ModelForm):
     class Meta:
         model = ServiceSpecial
         fields = ["title", "description", "price", "starts_on", "ends_on", "active"]
         widgets = {"starts_on": DATE, "ends_on": DATE}
 
 
-class FleetForm(forms.ModelForm):
+class FleetForm(ModelForm):
     class Meta:
         model = Fleet
         fields = [
@@ -134,7 +135,7 @@ class FleetForm(forms.ModelForm):
         ]
 
 
-class VehicleFactsForm(forms.ModelForm):
+class VehicleFactsForm(ModelForm):
     class Meta:
         model = VehicleFacts
         fields = [
@@ -153,7 +154,7 @@ class VehicleFactsForm(forms.ModelForm):
         }
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(ModelForm):
     class Meta:
         model = ServiceSettings
         fields = [

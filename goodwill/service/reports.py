@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
+from goodwill.core.paging import whole_number
 from goodwill.dealerships.models import User
 from goodwill.service.models import (
     STAGE_FILTERS,
@@ -244,6 +245,8 @@ def drill(store, period: str, kind: str, key: str):
             "seller": "referral__to_user",
         }[kind]
         rows = Opportunity.objects.for_dealership(store).filter(created_at__gte=start)
+        if kind != "rule" and key and whole_number(key) is None:
+            return "opportunities", []
         rows = rows.filter(**{f"{field_name}__isnull": True} if not key else {field_name: key})
         return "opportunities", list(
             rows.select_related("customer", "vehicle", "referral__to_user", "repair_order")[:200]
@@ -253,10 +256,10 @@ def drill(store, period: str, kind: str, key: str):
             origin=ServiceVisit.Origin.SALES, created_at__gte=start
         )
         if key:
-            rows = rows.filter(booked_by=key)
+            rows = rows.filter(booked_by=whole_number(key))
         return "visits", list(rows.select_related("customer", "booked_by", "special")[:200])
-    if kind == "downtime" and len(key) == 7:
-        year, month = int(key[:4]), int(key[5:])
+    year, month = whole_number(key[:4]), whole_number(key[5:], maximum=12)
+    if kind == "downtime" and len(key) == 7 and year and month:
         rows = RepairOrder.objects.for_dealership(store).filter(
             customer__fleet__isnull=False, closed_at__year=year, closed_at__month=month
         )

@@ -1,0 +1,39 @@
+"""The base of every form: the text rules of `core.text` on each text field, so a NUL or
+another control character is a form error before an action (and the database) sees it.
+
+`core/tests/test_text_rules.py` fails when a form in goodwill does not derive from these."""
+
+from django import forms
+
+from goodwill.core.text import check_text
+
+
+class _OneLine:
+    def __call__(self, value):
+        if isinstance(value, str):  # a UUIDField (a CharField) cleans to a UUID
+            check_text(value, multiline=False)
+
+
+class _FreeText:
+    def __call__(self, value):
+        if isinstance(value, str):
+            check_text(value, multiline=True)
+
+
+class TextRules:
+    """Adds the text rule to each `CharField`: free text for a textarea, one line else."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                free = isinstance(field.widget, forms.Textarea)
+                field.validators.append(_FreeText() if free else _OneLine())
+
+
+class Form(TextRules, forms.Form):
+    pass
+
+
+class ModelForm(TextRules, forms.ModelForm):
+    pass
