@@ -239,22 +239,62 @@ def browser():
         chromium.close()
 
 
+# Every page a browser test opens reports what the Content-Security-Policy refused (the
+# `securitypolicyviolation` event) and any dialog a script opened; the test fails on either.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__gwReport(`CSP ${e.effectiveDirective} refused ${e.blockedURI || "inline"}`
+    + ` in ${e.sourceFile || document.location.pathname}:${e.lineNumber}`);
+});
+"""
+
+
+@dataclass
+class BrowserReports:
+    """What the pages of one test reported: CSP refusals, console errors about CSP, dialogs."""
+
+    csp: list = field(default_factory=list)
+    dialogs: list = field(default_factory=list)
+
+
 @pytest.fixture
-def page_at(browser, live_server):
-    """`page_at(width)` → a fresh page of that viewport width on the live server."""
+def browser_reports():
+    return BrowserReports()
+
+
+@pytest.fixture
+def page_at(browser, live_server, browser_reports):
+    """`page_at(width)` → a fresh page of that viewport width on the live server, under the
+    app's Content-Security-Policy; the test fails if a page broke the policy or a script
+    opened a dialog (`browser_reports` lists them for tests that expect some)."""
     contexts = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            browser_reports.csp.append(message.text)
+
+    def on_dialog(dialog):
+        browser_reports.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
 
     def open_page(width=1280, height=900):
         context = browser.new_context(
             viewport={"width": width, "height": height}, base_url=live_server.url
         )
         context.set_default_timeout(10_000)
+        context.expose_function("__gwReport", lambda text: browser_reports.csp.append(text))
+        context.add_init_script(REPORT_VIOLATIONS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("dialog", on_dialog)
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert not browser_reports.csp, f"the Content-Security-Policy refused: {browser_reports.csp}"
+    assert not browser_reports.dialogs, f"a script opened a dialog: {browser_reports.dialogs}"
 
 
 def screenshot(page, name: str) -> None:
