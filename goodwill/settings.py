@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "goodwill.fails",
     "goodwill.service",
     "goodwill.myday",
+    "goodwill.feedback",
     "goodwill.api",
     "goodwill.devdata",
 ]
@@ -184,6 +185,9 @@ AXES_LOCKOUT_CALLABLE = "goodwill.accounts.throttle.locked_out_response"
 AXES_CLIENT_IP_CALLABLE = "goodwill.accounts.throttle.client_ip"
 AXES_VERBOSE = False
 GOODWILL_ADDRESS_FAILURE_LIMIT = env_int("GOODWILL_ADDRESS_FAILURE_LIMIT", 30)
+# Requests one address may make to customers' private links (surveys, referral links) in
+# 10 minutes; past it the pages answer 429 (feedback/links.py).
+GOODWILL_PUBLIC_LINK_LIMIT = env_int("GOODWILL_PUBLIC_LINK_LIMIT", 60)
 # axes.W006 asks for 'ip_address' among the lockout parameters: the address has its own,
 # wider limit in `accounts/throttle.py` (one lock for both would shut a showroom out).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -5,6 +5,7 @@ from goodwill.accounts import views as account_views
 from goodwill.api.api import api
 from goodwill.core.tenancy import store_free
 from goodwill.dealerships import views as store_views
+from goodwill.feedback.urls import public_urlpatterns as feedback_links
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -34,6 +35,8 @@ urlpatterns = [
     path("network/", include("goodwill.network.urls")),
     path("referrals/", include("goodwill.referrals.urls")),
     path("asks/", include("goodwill.outreach.urls")),
+    path("surveys/", include("goodwill.feedback.urls")),
+    *feedback_links,
     path("imports/", include("goodwill.imports.urls")),
     path("store/", include("goodwill.dealerships.urls")),
     path("jobs/", include("goodwill.jobs.urls")),

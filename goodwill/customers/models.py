@@ -389,6 +389,13 @@ class CustomerEvent(models.Model):
         SERVICE_VISIT = "service_visit", "Service visit"
         SERVICE_INTRO_SENT = "service_intro_sent", "Service advisor introduced"
         SERVICE_INTRO_HELD = "service_intro_held", "Service introduction held"
+        # feedback
+        SURVEY_SENT = "survey_sent", "Survey sent"
+        SURVEY_NOT_SENT = "survey_not_sent", "Survey not sent"
+        SURVEY_ANSWERED = "survey_answered", "Survey answered"
+        RECOVERY_OPENED = "recovery_opened", "Recovery task opened"
+        RECOVERY_CLOSED = "recovery_closed", "Recovery task closed"
+        FRIEND_INTRODUCED = "friend_introduced", "Introduced a friend"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")

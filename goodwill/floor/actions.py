@@ -27,6 +27,7 @@ from goodwill.floor.models import (
     TurnOver,
     Up,
 )
+from goodwill.outreach.signals import experience_completed
 
 V = FloorEvent.Verb
 
@@ -460,6 +461,16 @@ def _hand_over_vehicle(deal: Deal, *, acting_user, at) -> None:
         previous_owner=previous,
         actor=acting_user,
         at=at,
+    )
+    # Worth asking the customer how we did (the feedback app schedules the survey).
+    experience_completed.send(
+        sender=Deal,
+        customer=deal.customer,
+        department="sales",
+        staff=deal.recovered_by or deal.closer or deal.salesperson,
+        key=f"deal:{deal.public_id}",
+        at=at,
+        subject=f"your {deal.vehicle}",
     )
 
 

@@ -36,11 +36,16 @@ RESEND_AFTER = timedelta(minutes=10)
 BROKE = "Something went wrong on our side ({name}); it was logged for the team."
 
 
-def enqueue(kind_or_func, *, dealership, user=None, title: str = "", **params) -> Job:
+def enqueue(
+    kind_or_func, *, dealership, user=None, title: str = "", run_after=None, **params
+) -> Job:
     """Queue one run of a declared job kind (`@job` in `<app>/jobs.py`) for `dealership`.
 
-    `params` must be JSON (ids, strings, numbers; UUIDs and dates become strings)."""
+    `params` must be JSON (ids, strings, numbers; UUIDs and dates become strings).
+    `run_after` (a datetime) delays it: the job waits unsent and the sweep, which runs every
+    minute, sends it once that time has come (a survey a day after the sale)."""
     spec = registry.kind_of(kind_or_func)
+    now = timezone.now()
     job = Job.objects.create(
         dealership=dealership,
         kind=spec.kind,
@@ -48,8 +53,11 @@ def enqueue(kind_or_func, *, dealership, user=None, title: str = "", **params) -
         params=params,
         created_by=user if user is not None and user.is_authenticated else None,
         max_attempts=1 + spec.retries,
+        created_at=now,
+        run_after=run_after if run_after is not None and run_after > now else now,
     )
-    send(job)
+    if job.run_after <= now:
+        send(job)
     return job
 
 

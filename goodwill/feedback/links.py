@@ -1,0 +1,44 @@
+"""Private links for customers: random tokens (`secrets`), of which only a sha256 is stored,
+and the rate limit of the pages they open.
+
+A token opens exactly one thing (one survey and its thank-you page, or one customer's
+referral form); the pages find it by hash and never take an id from the URL."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from goodwill.accounts.throttle import client_ip
+from goodwill.feedback.models import LinkHit
+
+# Requests to private links one address may make in the window (a survey takes three).
+WINDOW = timedelta(minutes=10)
+
+
+def new_token() -> tuple[str, str]:
+    """(token for the link, hash to store)."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def throttled(request) -> bool:
+    """Count this request against its address; True when the address is over the limit
+    (`GOODWILL_PUBLIC_LINK_LIMIT` requests in 10 minutes), which the page answers with 429."""
+    now = timezone.now()
+    address = client_ip(request)[:45]
+    since = now - WINDOW
+    recent = LinkHit.objects.filter(address=address, at__gte=since).count()
+    if recent >= settings.GOODWILL_PUBLIC_LINK_LIMIT:
+        return True
+    if recent == 0:
+        # The address's first request of a window: a cheap moment to forget old windows.
+        LinkHit.objects.filter(address=address, at__lt=since).delete()
+    LinkHit.objects.create(address=address, at=now)
+    return False

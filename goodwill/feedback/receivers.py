@@ -1,0 +1,25 @@
+"""What the feedback app hears from the apps below it: an experience ended
+(`outreach.signals.experience_completed`, sent by a sale, a handled referral and a closed
+repair order). Runs inside the sender's transaction: the survey and its job commit with it."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from goodwill.feedback import actions
+from goodwill.outreach.signals import experience_completed
+
+# A visit recorded later than this after it happened (history, the demo) is not surveyed.
+LATE = timedelta(days=3)
+
+
+def survey_after(sender, *, customer, department, key, staff=None, at=None, subject="", **_):
+    if at is not None and timezone.now() - at > LATE:
+        return
+    actions.schedule_survey(
+        customer, department=department, key=key, staff=staff, at=at, subject=subject
+    )
+
+
+def connect() -> None:
+    experience_completed.connect(survey_after, dispatch_uid="feedback.survey_after")

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from goodwill.feedback import views
+
+app_name = "feedback"
+urlpatterns = [
+    path("", views.survey_list, name="surveys"),
+    path("settings/", views.survey_settings, name="settings"),
+]
+
+# The customer's private links (no login; the token is the key), included at the top level.
+public_urlpatterns = [
+    path("s/<str:token>/", views.survey, name="survey"),
+    path("s/<str:token>/thanks/", views.survey_thanks, name="survey_thanks"),
+]
