@@ -126,7 +126,7 @@ def send_survey(survey_id: int, *, now=None) -> str:
     now = now or timezone.now()
     with transaction.atomic():
         survey = (
-            Survey.objects.select_for_update()
+            Survey.objects.select_for_update(of=("self",))
             .select_related("customer", "dealership", "staff")
             .get(pk=survey_id)
         )
