@@ -40,5 +40,6 @@ urlpatterns = [
     path("imports/", include("goodwill.imports.urls")),
     path("store/", include("goodwill.dealerships.urls")),
     path("jobs/", include("goodwill.jobs.urls")),
+    path("audit/", include("goodwill.audit.urls")),
     path("api/v1/", api.urls),
 ]

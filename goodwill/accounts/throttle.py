@@ -1,4 +1,4 @@
-"""Sign-in throttling on top of django-axes.
+"""Sign-in throttling on top of django-axes (`AXES_CLIENT_IP_CALLABLE` is `client_ip`).
 
 Axes counts failed sign-ins per account (a wrong password, and a wrong MFA code, which the
 code step reports as a failed login) and locks the account for the cool-off time after
@@ -16,6 +16,8 @@ from django.db.models import Sum
 from django.shortcuts import render
 from django.utils import timezone
 
+from goodwill.core.remote import client_ip
+
 
 class ThrottledBackend(AxesStandaloneBackend):
     """Axes' gate, first in AUTHENTICATION_BACKENDS. Every sign-in through the web passes
@@ -27,17 +29,6 @@ class ThrottledBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
-
-
-def client_ip(request) -> str:
-    """The address axes records. Behind the production proxy (GOODWILL_SECURE) it is the
-    last X-Forwarded-For hop, the one the proxy itself appended."""
-    if settings.SECURE:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def is_loopback(request) -> bool:

@@ -21,6 +21,7 @@ from goodwill.api.schemas import (
     staff_ref,
     text_param,
 )
+from goodwill.audit.actions import Verb, record
 from goodwill.customers import actions
 from goodwill.customers.duplicates import LikelyDuplicate
 from goodwill.customers.models import (
@@ -298,6 +299,7 @@ def list_customers(
     qs = _visible(request).only(*READ_FIELDS)
     if q:
         qs = filter_customers(qs, q, dealership=request.dealership)
+        record(request, Verb.SEARCHED, query=q)
     rows = list(qs[offset : offset + limit + 1])
     page = rows[:limit]
     contacts = contact_points([c.pk for c in page])
@@ -356,6 +358,7 @@ def _duplicate_out(exc: LikelyDuplicate) -> dict:
 def get_customer(request, customer_id: UUID):
     """Three queries (token, customer with its staff, phones and emails)."""
     customer = get_object_or_404(_visible(request).only(*READ_FIELDS), public_id=customer_id)
+    record(request, Verb.VIEWED, customer)
     return json_answer(customer_out(customer))
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from goodwill.audit.actions import Verb, record
 from goodwill.core.paging import page_number
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import actions, duplicates
@@ -51,6 +52,7 @@ def customer_list(request):
     qs = Customer.objects.visible_to(request.user).select_related("salesperson").only(*LIST_FIELDS)
     if query:
         qs = filter_customers(qs, query, dealership=request.dealership)
+        record(request, Verb.SEARCHED, query=query)
     if mine:
         qs = qs.filter(salesperson=request.user)
     page = page_number(request)
@@ -173,6 +175,7 @@ def customer_edit(request, customer_id):
 @staff_required
 def customer_detail(request, customer_id):
     customer = get_customer_for_user(request, customer_id)
+    record(request, Verb.VIEWED, customer)
     return render(request, "customers/detail.html", _detail_context(request, customer))
 
 

@@ -10,3 +10,9 @@ from django.dispatch import Signal
 # `reassign_to` (a User or None) and `reason`. A receiver returns how many records it handed
 # over (customers to the colleague, say), or None.
 staff_deactivating = Signal()
+
+# An act the audit log records (`goodwill.audit`), sent by the store's own actions and by the
+# layers below the audit app, which cannot call `audit.actions.record`: `actor` (the acting
+# user), `verb` (an `AuditEntry.Verb` value), `obj` (a model instance or None) and `detail`
+# (a small dict). The receiver writes the row inside the sender's transaction.
+audited = Signal()

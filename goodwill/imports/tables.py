@@ -26,19 +26,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from goodwill.core.contact import format_phone
+from goodwill.core.spreadsheet import safe_cell
 from goodwill.dealerships.models import Dealership
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NEVER_EXPORTED = {"password"}
 E164 = re.compile(r"^\+\d{8,15}$")
 PHONE_COLUMN = re.compile(r"phone|number")
 CHUNK = 2000
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP): = + - @ first get a '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def plain(column: str, value):
