@@ -10,13 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from goodwill.customers.actions import record_event
-from goodwill.customers.models import CustomerEvent
-from goodwill.dealerships.models import StaffEvent
+from goodwill.core.contact import normalise_phone
+from goodwill.customers.actions import create_customer, record_event, set_consent
+from goodwill.customers.models import Customer, CustomerEvent
+from goodwill.dealerships.models import StaffEvent, User
 from goodwill.feedback import emails, links
 from goodwill.feedback.models import (
     Department,
     FeedbackSettings,
+    ReferralLink,
     Survey,
     SurveyResponse,
     category_of,
@@ -24,6 +26,8 @@ from goodwill.feedback.models import (
 from goodwill.jobs.queue import enqueue
 from goodwill.outreach.actions import AskRefused, record_ask, set_outcome
 from goodwill.outreach.models import Ask
+from goodwill.referrals.actions import send_referral
+from goodwill.referrals.models import Referral
 
 SEND_JOB = "feedback.send_survey"  # declared in feedback/jobs.py
 # A survey the caps or quiet hours hold back is tried again until this long after the
@@ -253,4 +257,204 @@ def answer_survey(survey: Survey, *, score, comment: str = "", now=None) -> Surv
         reason=comment[:300],
     )
     response.changed_from = old_score
+    if response.is_promoter:
+        invite_promoter(survey, at=now)
     return response
+
+
+# --- promoters: invited once, with their own referral link ----------------------------------
+
+REFERRAL_LINK_DAYS = 365
+# Friends one referral link (or one survey's "introduce a friend") may bring in a day: enough
+# for a happy customer's group chat, not for a script.
+ARRIVALS_PER_DAY = 5
+
+
+def invitation_key(survey: Survey) -> str:
+    return f"invite:{survey.event_key}"[:120]
+
+
+def invite_promoter(survey: Survey, *, at=None) -> ReferralLink | None:
+    """A 9–10 answer: the thank-you page invites the customer to refer, with their own link.
+    The invitation is an ask (kind referral invitation, on the page): the policy decides
+    (never while asks are on hold, one invitation per `referral_invite_days`), and the
+    survey's key makes it one invitation however often the answer is changed. Returns the
+    link, or None when the policy says no."""
+    try:
+        record_ask(
+            survey.customer,
+            Ask.Kind.REFERRAL_INVITE,
+            Ask.Channel.WEB,
+            at=at,
+            key=invitation_key(survey),
+            source="Survey thank-you page (promoter)",
+        )
+    except AskRefused:
+        return None
+    return referral_link_for(survey.customer, staff=survey.staff, survey=survey, at=at)
+
+
+def invitation_for(survey: Survey) -> ReferralLink | None:
+    """The link this survey's thank-you page shows: only when its invitation was logged."""
+    invited = Ask.objects.filter(
+        dealership_id=survey.dealership_id, key=invitation_key(survey)
+    ).exists()
+    if not invited:
+        return None
+    return ReferralLink.objects.filter(
+        dealership_id=survey.dealership_id, customer_id=survey.customer_id
+    ).first()
+
+
+@transaction.atomic
+def referral_link_for(customer, *, staff=None, survey=None, at=None) -> ReferralLink:
+    """The customer's own referral link: made on first use, renewed when it ran out."""
+    at = at or timezone.now()
+    link = (
+        ReferralLink.objects.select_for_update()
+        .filter(dealership_id=customer.dealership_id, customer=customer)
+        .first()
+    )
+    if link is not None and link.expires_at > at:
+        return link
+    salt = links.new_salt()
+    values = {
+        "salt": salt,
+        "token_hash": links.hash_token(links.derived_token(salt)),
+        "created_at": at,
+        "expires_at": at + timedelta(days=REFERRAL_LINK_DAYS),
+        "staff": staff,
+        "survey": survey,
+    }
+    if link is None:
+        return ReferralLink.objects.create(
+            dealership_id=customer.dealership_id, customer=customer, **values
+        )
+    for name, value in values.items():
+        setattr(link, name, value)
+    link.save(update_fields=list(values))
+    return link
+
+
+def referral_link_for_token(token: str) -> ReferralLink | None:
+    if not token or len(token) > 100:
+        return None
+    return (
+        ReferralLink.objects.select_related("customer", "dealership", "staff")
+        .filter(token_hash=links.hash_token(token), expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+def _receiver(link: ReferralLink):
+    """Who a friend's referral goes to: the staff member the survey named, else the
+    customer's salesperson, else a sales manager, else a dealer admin (all active)."""
+    staff = User.objects.filter(dealership_id=link.dealership_id, is_active=True)
+    for pk in (link.staff_id, link.customer.salesperson_id):
+        if pk and (found := staff.filter(pk=pk).first()):
+            return found
+    for role in (User.Role.SALES_MANAGER, User.Role.DEALER_ADMIN):
+        if found := staff.filter(role=role).order_by("pk").first():
+            return found
+    raise ValidationError({"link": ["This store has nobody to receive the referral."]})
+
+
+@transaction.atomic
+def refer_friend(
+    link: ReferralLink,
+    *,
+    first_name: str,
+    last_name: str = "",
+    phone: str = "",
+    email: str = "",
+    interest: str = "",
+    consent: bool,
+    consent_wording: str,
+    by_promoter: bool,
+    at=None,
+) -> Referral:
+    """Someone arrives through a promoter's link (the friend fills in the form) or the
+    promoter introduces a friend from the thank-you page. The friend becomes a customer
+    (or is found by phone or email), their consent is recorded with the words they saw,
+    and an internal referral credited to the promoter is sent as *earned* (source "card or
+    link") to the staff member the survey named."""
+    at = at or timezone.now()
+    link = ReferralLink.objects.select_for_update().select_related("customer").get(pk=link.pk)
+    store = link.customer.dealership
+    errors = {}
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    email = (email or "").strip()
+    if not first_name:
+        errors["first_name"] = ["Your friend's first name, please."]
+    number = ""
+    if phone and phone.strip():
+        try:
+            number = normalise_phone(phone, store.phone_region)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if not number and not email and "phone" not in errors:
+        errors["phone"] = ["A phone number or an email, so we can reach them."]
+    if not consent:
+        errors["consent"] = ["We only contact people who agreed to it."]
+    recent = Referral.objects.filter(
+        dealership_id=store.pk,
+        referrer_customer=link.customer,
+        source=Referral.Source.CARD,
+        sent_at__gte=at - timedelta(days=1),
+    ).count()
+    if recent >= ARRIVALS_PER_DAY:
+        errors["__all__"] = ["That is plenty for today — thank you! Try again tomorrow."]
+    if errors:
+        raise ValidationError(errors)
+    promoter = link.customer
+    receiver = _receiver(link)
+    friend = Customer.objects.with_contact(store, phone=number, email=email)
+    if friend is None:
+        friend = create_customer(
+            store,
+            acting_user=None,
+            phones={"mobile": number} if number else None,
+            emails={"personal": email} if email else None,
+            confirm_new=True,
+            reason=f"Introduced by {promoter.display_name} (referral link)",
+            first_name=first_name[:80],
+            last_name=last_name[:80],
+            relationship=Customer.Relationship.PROSPECT,
+            salesperson=receiver if receiver.role in User.SALES_ROLES else None,
+        )
+        # Consent only for a person we did not know: an open form never changes what a
+        # customer of the store told us.
+        for channel, given in (("email", bool(email)), ("text", bool(number))):
+            if given:
+                set_consent(
+                    friend,
+                    channel,
+                    granted=True,
+                    method="web",
+                    acting_user=None,
+                    wording=consent_wording[:500],
+                    at=at,
+                )
+    how = "introduced by" if by_promoter else "arrived through the referral link of"
+    referral = send_referral(
+        friend,
+        acting_user=receiver,
+        interest=(interest or "").strip()[:300] or "Referred by a friend",
+        to_user=receiver,
+        source=Referral.Source.CARD,
+        referrer_kind=Referral.Referrer.CUSTOMER,
+        referrer_customer=promoter,
+        note=f"{friend.first_name} {how} {promoter.display_name}.",
+        at=at,
+    )
+    link.arrivals += 1
+    link.save(update_fields=["arrivals"])
+    record_event(
+        promoter,
+        CustomerEvent.Verb.FRIEND_INTRODUCED,
+        actor=None,
+        at=at,
+        subject=friend.display_name[:120],
+        reason="Through the thank-you page" if by_promoter else "Through their referral link",
+    )
+    return referral

@@ -27,3 +27,24 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = FeedbackSettings
         fields = ["survey_delay_hours", "survey_valid_days"]
+
+
+class FriendForm(forms.Form):
+    """A friend's details: typed by the friend (through the referral link) or by the
+    promoter (introduce a friend). The consent box's words are recorded with the consent."""
+
+    first_name = forms.CharField(max_length=80)
+    last_name = forms.CharField(max_length=80, required=False)
+    phone = forms.CharField(max_length=30, required=False, widget=forms.TextInput({"type": "tel"}))
+    email = forms.EmailField(required=False)
+    interest = forms.CharField(
+        label="Looking for", max_length=300, required=False, help_text="e.g. a family SUV"
+    )
+    consent = forms.BooleanField(required=True)
+
+    def __init__(self, *args, consent_label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = consent_label
+        self.fields["consent"].error_messages["required"] = (
+            "We only contact people who agreed to it: tick the box."
+        )

@@ -4,12 +4,14 @@ and the rate limit of the pages they open.
 A token opens exactly one thing (one survey and its thank-you page, or one customer's
 referral form); the pages find it by hash and never take an id from the URL."""
 
+import base64
 import hashlib
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from goodwill.accounts.throttle import client_ip
 from goodwill.feedback.models import LinkHit
@@ -26,6 +28,19 @@ def new_token() -> tuple[str, str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_salt() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def derived_token(salt: str) -> str:
+    """A referral link's token: HMAC-SHA256 of its random salt under SECRET_KEY. The page
+    can show the same link again; the database (salt + hash) does not give it away.
+    Changing SECRET_KEY retires every referral link (the next promoter answer makes a new
+    one)."""
+    digest = salted_hmac("goodwill.feedback.referral-link", salt, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def throttled(request) -> bool:

@@ -180,6 +180,44 @@ class SurveyResponse(models.Model):
         return self.category == self.Category.DETRACTOR
 
 
+class ReferralLink(models.Model):
+    """A promoter's own referral link (and its QR code): whoever arrives through it becomes
+    a referral credited to that customer, counted as earned (source "card or link").
+
+    The link's token is derived from `salt` with the installation's SECRET_KEY (so the
+    thank-you page can show the same link again) and only its sha256 is stored: the
+    database alone does not give the link away."""
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # Who the friends are sent to (the salesperson or advisor the survey named).
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    salt = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    arrivals = models.PositiveIntegerField(default=0)
+
+    EXPORT_EXCLUDE = ("salt", "token_hash")  # the store's export never carries a credential
+
+    objects = OfCustomerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dealership", "customer"],
+                name="%(app_label)s_%(class)s_one_per_customer",
+                violation_error_message="This customer already has a referral link.",
+            )
+        ]
+
+
 class LinkHit(models.Model):
     """One request to a customer's private link, by address: the rate limit counts these
     (gunicorn runs several processes, so the count lives in the database). Not a store's

@@ -12,4 +12,5 @@ urlpatterns = [
 public_urlpatterns = [
     path("s/<str:token>/", views.survey, name="survey"),
     path("s/<str:token>/thanks/", views.survey_thanks, name="survey_thanks"),
+    path("r/<str:token>/", views.referral_link, name="referral_link"),
 ]

@@ -6,13 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from goodwill.core.links import site_url
 from goodwill.core.tenancy import manager_required, staff_required
 from goodwill.feedback import actions, links
-from goodwill.feedback.forms import AnswerForm, SettingsForm
+from goodwill.feedback.forms import AnswerForm, FriendForm, SettingsForm
 from goodwill.feedback.models import Survey, SurveyResponse
+from goodwill.network.cards import qr_svg
 
 PAGE_SIZE = 100
 
@@ -58,18 +62,98 @@ def survey(request, token):
     return render(request, "feedback/survey.html", context, status=status)
 
 
+def _friend_form(data, *, store, promoter=None):
+    if promoter is None:
+        label = f"I agree that {store.name} may contact me about this by phone, text or email."
+    else:
+        label = (
+            f"My friend agreed that {store.name} may contact them about this by phone, text "
+            "or email."
+        )
+    return FriendForm(data, consent_label=label, prefix="friend")
+
+
+def _refer(request, form, link, *, by_promoter: bool) -> bool:
+    """Run the friend form through the action; False with the errors on the form."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        actions.refer_friend(
+            link,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone=data["phone"],
+            email=data["email"],
+            interest=data["interest"],
+            consent=data["consent"],
+            consent_wording=form.fields["consent"].label,
+            by_promoter=by_promoter,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    return True
+
+
 @login_not_required
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def survey_thanks(request, token):
+    """Thank you. A promoter who may be invited also gets their own referral link, its QR
+    code and a one-tap "introduce a friend" form (posted here)."""
     survey, refusal = _open_survey(request, token)
     if refusal:
         return refusal
     answer = SurveyResponse.objects.filter(survey=survey).first()
     if answer is None:
         return redirect("survey", token=token)
-    context = {"survey": survey, "answer": answer, "store": survey.dealership}
-    return render(request, "feedback/thanks.html", context)
+    store = survey.dealership
+    link = actions.invitation_for(survey) if answer.is_promoter else None
+    if request.method == "POST" and link is None:
+        return _problem(request, "There is nothing to send from this page.", 404)
+    context = {"survey": survey, "answer": answer, "store": store}
+    if link is not None:
+        form = _friend_form(
+            request.POST if request.method == "POST" else None,
+            store=store,
+            promoter=survey.customer,
+        )
+        if request.method == "POST" and _refer(request, form, link, by_promoter=True):
+            return redirect(reverse("survey_thanks", kwargs={"token": token}) + "?introduced=1")
+        url = site_url(reverse("referral_link", kwargs={"token": links.derived_token(link.salt)}))
+        context |= {
+            "link": link,
+            "link_url": url,
+            # segno writes the SVG from the URL alone: no text of ours goes into it.
+            "qr": mark_safe(qr_svg(url, scale=5)),
+            "form": form,
+            "introduced": request.GET.get("introduced") == "1",
+        }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "feedback/thanks.html", context, status=status)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def referral_link(request, token):
+    """A promoter's referral link: the friend leaves their details and their consent, and
+    becomes a referral credited to the promoter. Opens this form only."""
+    if links.throttled(request):
+        return _problem(
+            request, "Too many requests from your connection; please try again shortly.", 429
+        )
+    link = actions.referral_link_for_token(token)
+    if link is None:
+        return _problem(request, "This referral link is not valid any more.", 404)
+    store = link.dealership
+    form = _friend_form(request.POST if request.method == "POST" else None, store=store)
+    if request.method == "POST" and _refer(request, form, link, by_promoter=False):
+        return render(request, "feedback/referral_done.html", {"store": store, "link": link})
+    status = 422 if request.method == "POST" else 200
+    context = {"store": store, "link": link, "form": form}
+    return render(request, "feedback/referral_link.html", context, status=status)
 
 
 @manager_required

@@ -81,6 +81,9 @@ class Ask(models.Model):
         PHONE = "phone", "Phone call"
         LETTER = "letter", "Letter"
         IN_PERSON = "in_person", "In person"
+        # On a page the customer opened themselves (the survey's thank-you page): no consent
+        # or quiet hours to respect, still counted by the caps.
+        WEB = "web", "On our page"
 
     class Outcome(models.TextChoices):
         SENT = "sent", "Sent"
