@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "goodwill.floor",
     "goodwill.fails",
     "goodwill.service",
+    "goodwill.messaging",
     "goodwill.myday",
     "goodwill.feedback",
     "goodwill.api",
@@ -267,6 +268,17 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Goodwill <goodwill@localhost>")
+
+# Texts to customers (goodwill/messaging/sms.py): the console backend prints them (demo);
+# `goodwill.messaging.sms.TwilioBackend` sends them through Twilio. Each store sets its own
+# texting number; GOODWILL_SMS_FROM is the installation's number for stores without one.
+# Twilio's inbound webhook is /api/v1/messages/inbound/twilio (signed with the auth token).
+GOODWILL_SMS_BACKEND = env("GOODWILL_SMS_BACKEND", "goodwill.messaging.sms.ConsoleBackend")
+GOODWILL_SMS_FILE_PATH = env("GOODWILL_SMS_FILE_PATH")
+GOODWILL_SMS_FROM = env("GOODWILL_SMS_FROM")
+GOODWILL_TWILIO_ACCOUNT_SID = env("GOODWILL_TWILIO_ACCOUNT_SID")
+GOODWILL_TWILIO_AUTH_TOKEN = env("GOODWILL_TWILIO_AUTH_TOKEN")
+GOODWILL_TWILIO_API_BASE = env("GOODWILL_TWILIO_API_BASE")
 
 # Background jobs (goodwill/jobs, docs/ARCHITECTURE.md "Background jobs"): django-q2 on the
 # ORM broker, so the queue lives in the same database (SQLite or PostgreSQL). `timeout` is the

@@ -27,6 +27,7 @@ urlpatterns = [
     path("invite/<str:token>/", store_views.accept_invitation, name="accept_invitation"),
     path("account/", include("goodwill.accounts.urls")),
     path("my-day/", include("goodwill.myday.urls")),
+    path("messages/", include("goodwill.messaging.urls")),
     path("customers/", include("goodwill.customers.urls")),
     path("floor/", include("goodwill.floor.urls")),
     path("fails/", include("goodwill.fails.urls")),

@@ -279,6 +279,7 @@ class Consent(models.Model):
         WEB = "web", "Web form"
         EMAIL = "email", "By email"
         IMPORT = "import", "Imported record"
+        TEXT = "text", "By text message"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
@@ -396,6 +397,10 @@ class CustomerEvent(models.Model):
         RECOVERY_OPENED = "recovery_opened", "Recovery task opened"
         RECOVERY_CLOSED = "recovery_closed", "Recovery task closed"
         FRIEND_INTRODUCED = "friend_introduced", "Introduced a friend"
+        # messaging
+        TEXT_SENT = "text_sent", "Text sent"
+        TEXT_RECEIVED = "text_received", "Text received"
+        EMAIL_SENT = "email_sent", "Email sent"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")

@@ -69,22 +69,24 @@ def check_contact(customer, channel: str, *, now=None) -> None:
 
 
 @transaction.atomic
-def record_contact(follow_up: FollowUp, *, by, note: str = "", now=None) -> Ask:
+def record_contact(follow_up: FollowUp, *, by, note: str = "", now=None, ask=None) -> Ask:
     """A person made the follow-up contact: logged as a follow-up ask. Refused if the ask
-    policy says no."""
+    policy says no. `ask`: the contact was already logged (a text or email sent from the
+    follow-up's line), so it is linked instead of counted twice."""
     follow_up = FollowUp.objects.select_for_update().select_related("customer").get(pk=follow_up.pk)
     if follow_up.status != FollowUp.Status.DUE:
         raise ValidationError({"__all__": [f"This follow-up is {follow_up.get_status_display()}."]})
     now = now or timezone.now()
-    ask = outreach.record_ask(
-        follow_up.customer,
-        Ask.Kind.FOLLOW_UP,
-        follow_up.channel,
-        by=by,
-        at=now,
-        source=follow_up.get_kind_display(),
-        note=note,
-    )
+    if ask is None:
+        ask = outreach.record_ask(
+            follow_up.customer,
+            Ask.Kind.FOLLOW_UP,
+            follow_up.channel,
+            by=by,
+            at=now,
+            source=follow_up.get_kind_display(),
+            note=note,
+        )
     follow_up.status, follow_up.done_at, follow_up.ask = FollowUp.Status.DONE, now, ask
     follow_up.save(update_fields=["status", "done_at", "ask"])
     record(

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from goodwill.fails.models import FailsCase, FollowUp
 from goodwill.floor.models import Appointment, Deal, TurnOver, Up
+from goodwill.messaging.models import Message
 from goodwill.outreach import policy
 from goodwill.referrals import actions as referral_actions
 from goodwill.referrals.models import Referral, ThankYou
@@ -161,6 +162,8 @@ def _follow_up_item(follow_up: FollowUp, now, reach, *, team=False) -> Item:
     customer = follow_up.customer
     overdue = follow_up.due_at < now
     customer_url = reverse("customers:detail", kwargs={"customer_id": customer.public_id})
+    write_url = reverse("messaging:conversation", kwargs={"customer_id": customer.public_id})
+    write_url += f"?follow_up={follow_up.public_id}"
     item = Item(
         kind="follow_up",
         kind_label=follow_up.get_kind_display(),
@@ -183,8 +186,12 @@ def _follow_up_item(follow_up: FollowUp, now, reach, *, team=False) -> Item:
     call, text, mail = (reach.open[c] for c in ("phone", "text", "email"))
     item.actions = [
         Action("Call", f"tel:{customer.primary_phone}", "get", call.allowed, call.reason, "phone"),
-        Action("Text", f"{customer_url}#message", "get", text.allowed, text.reason, "text"),
-        Action("Email", f"{customer_url}#message", "get", mail.allowed, mail.reason, "email"),
+        Action(
+            "Text", f"{write_url}&channel=text#message", "get", text.allowed, text.reason, "text"
+        ),
+        Action(
+            "Email", f"{write_url}&channel=email#message", "get", mail.allowed, mail.reason, "email"
+        ),
         Action(
             "Done",
             reverse("fails:follow_up_done", kwargs={"follow_up_id": follow_up.public_id}),
@@ -354,6 +361,35 @@ def _open_work(user) -> list[Item]:
     return items
 
 
+# --------------------------------------------------------------------------- replies
+def _replies(user) -> list[Item]:
+    """Texts from customers to me that I have not opened yet."""
+    items = []
+    for message in (
+        Message.objects.for_dealership(user.dealership_id)
+        .filter(direction=Message.Direction.IN, recipient=user, read_at__isnull=True)
+        .select_related("customer")
+        .order_by("at")[:LIMIT]
+    ):
+        url = reverse("messaging:conversation", kwargs={"customer_id": message.customer.public_id})
+        items.append(
+            Item(
+                kind="message",
+                kind_label="Text from a customer",
+                id=str(message.public_id),
+                title=message.customer.display_name,
+                detail=message.body[:140],
+                url=url,
+                rank=OVERDUE,
+                when=message.at,
+                customer_id=str(message.customer.public_id),
+                phone=message.from_address,
+                actions=[Action("Reply", url + "#message")],
+            )
+        )
+    return items
+
+
 def my_day(user, *, now: datetime | None = None) -> Day:
     """Everything that is `user`'s to act on now, most urgent first."""
     now = now or timezone.now()
@@ -363,6 +399,7 @@ def my_day(user, *, now: datetime | None = None) -> Day:
         *_floor(user, now, start, end),
         *_referrals(user, now, ack_hours),
         *_follow_ups(user, now, end),
+        *_replies(user),
         *_open_work(user),
     ]
     for source in EXTRA_SOURCES:
