@@ -186,8 +186,19 @@ def find_likely_matches(
         street=street,
         postal_code=postal_code,
     )
+    scored = score_candidates(typed, _candidate_recs(dealership, ids))
+    scored.sort(key=lambda m: (-m[0], m[1]))
+    scored = scored[:limit]
+    # Model instances only for what is shown.
+    customers = Customer.objects.in_bulk([pk for _, pk, _, _ in scored])
+    return [Match(customers[pk], score, reasons, same) for score, pk, reasons, same in scored]
+
+
+def score_candidates(typed: Rec, candidates) -> list[tuple[int, object, list[str], frozenset]]:
+    """(score in per cent, candidate id, reasons, identical strong keys) for each candidate
+    worth showing, unsorted: the scoring of `find_likely_matches`, shared with imports."""
     scored = []
-    for rec in _candidate_recs(dealership, ids):
+    for rec in candidates:
         comparison = compare(typed, rec)
         # A shared phone, email, VIN or address is always worth showing, whatever the
         # names say; a name-only candidate needs a resemblance that means something.
@@ -200,11 +211,7 @@ def find_likely_matches(
             same = frozenset(k for k in STRONG_KEYS if comparison.levels.get(k) == "exact")
             score = min(round(comparison.probability * 100), 99)
             scored.append((score, rec.id, reasons, same))
-    scored.sort(key=lambda m: (-m[0], m[1]))
-    scored = scored[:limit]
-    # Model instances only for what is shown.
-    customers = Customer.objects.in_bulk([pk for _, pk, _, _ in scored])
-    return [Match(customers[pk], score, reasons, same) for score, pk, reasons, same in scored]
+    return scored
 
 
 def _candidate_recs(dealership, ids) -> list[Rec]:

@@ -1,13 +1,15 @@
 """Imports, step by step: upload (inspect the file, map its columns from the remembered
 mapping or from well-known headers), dry run (count new / updated / duplicate / invalid and
-collect row errors, writing nothing else), commit (one transaction: a file that turns out to
-be unreadable half-way leaves nothing behind), undo (the whole import)."""
+collect row errors: the commit's own work, rolled back), commit (one transaction: a file
+that turns out to be unreadable half-way leaves nothing behind), undo (the whole import).
+Rows are classified and written a batch at a time (`imports.batching`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import shutil
+import tempfile
 import time
 import uuid
 import zipfile
@@ -23,13 +25,12 @@ from django.utils.dateparse import parse_datetime
 
 from goodwill.core.text import one_line
 from goodwill.customers import actions as customer_actions
-from goodwill.customers.duplicates import find_likely_matches
 from goodwill.customers.models import Customer, Vehicle
+from goodwill.imports import batching, vcard
 from goodwill.imports import mapping as mapping_mod
-from goodwill.imports import vcard
 from goodwill.imports.models import ImportBatch, ImportedRecord, ImportMapping, RowError
 from goodwill.imports.reading import FileProblem, inspect_csv, iter_csv
-from goodwill.imports.rows import NEUTRALISED, Record, build_record
+from goodwill.imports.rows import NEUTRALISED, build_record
 
 MAX_UPLOAD_BYTES = 100_000_000  # the web form; `goodwill import` streams any size
 # An export ZIP's entries, unpacked: a 100 MB upload of CSV holds about 1 GB at the ratios
@@ -38,10 +39,7 @@ MAX_UPLOAD_BYTES = 100_000_000  # the web form; `goodwill import` streams any si
 MAX_UNPACKED_BYTES = 1_000_000_000
 MAX_RATIO = 100  # uncompressed ÷ compressed, for an entry over RATIO_FLOOR bytes
 RATIO_FLOOR = 1_000_000
-SURE = 97  # a match this strong on a shared phone/email is the same customer: fill in
-LIKELY = 90  # a likely match: a duplicate to create (and review) or to skip
 ERROR_BATCH = 1000
-FILLABLE = ("company_name", "street", "city", "region", "postal_code")
 
 
 def imports_dir() -> Path:
@@ -193,15 +191,7 @@ def _import_related(batch, acting_user, errors) -> None:
                         with transaction.atomic():
                             apply(customer, row, acting_user)
                     except (ValidationError, ValueError, TypeError) as exc:
-                        errors.append(
-                            RowError(
-                                dealership_id=batch.dealership_id,
-                                batch=batch,
-                                row=number,
-                                column=name,
-                                reason=f"Not imported: {exc}"[:300],
-                            )
-                        )
+                        errors.add(number, name, "", f"Not imported: {exc}")
 
 
 def _vehicle_row(customer, row, acting_user):
@@ -265,60 +255,49 @@ def _rows(batch, counter):
     return iter_csv(batch.stored_as, source, counter)
 
 
-def _classify(batch, rec: Record):
-    """("new" | "updated" | "duplicate", best match or None)."""
-    matches = find_likely_matches(
-        batch.dealership,
-        first_name=rec.fields.get("first_name", ""),
-        last_name=rec.fields.get("last_name", ""),
-        company_name=rec.fields.get("company_name", ""),
-        phones=list(rec.phones.values()),
-        emails=list(rec.emails.values()),
-        vin=rec.vehicle.get("vin", ""),
-        street=rec.fields.get("street", ""),
-        postal_code=rec.fields.get("postal_code", ""),
-        limit=1,
-    )
-    best = matches[0] if matches else None
-    if best is None or best.score < LIKELY:
-        return "new", None
-    reasons = " ".join(best.reasons)
-    if (
-        best.score >= SURE
-        and ("same phone" in reasons or "same email" in reasons)
-        and ("household" not in reasons)
-    ):
-        return "updated", best
-    return "duplicate", best
+class _DryRun(Exception):
+    """Rolls back a dry run's writes; its counts and row errors are kept."""
 
 
-def _fill_in(customer: Customer, rec: Record, *, acting_user, reason) -> dict:
-    """Fill the existing customer's empty fields and free phone/email labels from the row;
-    never overwrite. Returns what was empty before, for the undo."""
-    fields = {f: rec.fields[f] for f in FILLABLE if rec.fields.get(f) and not getattr(customer, f)}
-    have_phones = {p.label: p.number for p in customer.phones.all()}
-    have_emails = {e.label: e.address_lower for e in customer.emails.all()}
-    phones = {
-        label: n
-        for label, n in rec.phones.items()
-        if label not in have_phones and n not in have_phones.values()
-    }
-    emails = {
-        label: a
-        for label, a in rec.emails.items()
-        if label not in have_emails and a.lower() not in have_emails.values()
-    }
-    if not (fields or phones or emails):
-        return {}
-    customer_actions.update_customer(
-        customer,
-        acting_user=acting_user,
-        phones=phones or None,
-        emails=emails or None,
-        reason=reason,
-        **fields,
-    )
-    return {"fields": list(fields), "phones": list(phones), "emails": list(emails)}
+class ErrorSpool:
+    """Row errors on disk until the end of the run (a dry run's writes are rolled back, its
+    errors are not; a file of a million bad rows does not fill the memory)."""
+
+    def __init__(self):
+        # Closed by __exit__: the spool is used as a context manager around the run.
+        self.file = tempfile.TemporaryFile("w+", newline="", encoding="utf-8")  # noqa: SIM115
+        self.writer = csv.writer(self.file)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+    def add(self, row, column="", value="", reason=""):
+        self.writer.writerow([row, column[:120], value[:200], reason[:300]])
+
+    def extend(self, errors):
+        self.writer.writerows(errors)
+
+    def save(self, batch) -> None:
+        self.file.seek(0)
+        chunk = []
+        for row, column, value, reason in csv.reader(self.file):
+            chunk.append(
+                RowError(
+                    dealership_id=batch.dealership_id,
+                    batch=batch,
+                    row=int(row),
+                    column=column,
+                    value=value,
+                    reason=reason,
+                )
+            )
+            if len(chunk) >= ERROR_BATCH:
+                RowError.objects.bulk_create(chunk)
+                chunk = []
+        RowError.objects.bulk_create(chunk)
 
 
 def run(
@@ -328,57 +307,29 @@ def run(
     acting_user=None,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> ImportBatch:
-    """Read every row once. Dry run: classify and report, change no customer. Commit: the
-    same, and create / fill in / skip, all in one transaction."""
+    """Read every row once, a batch of rows at a time (`imports.batching`). Commit: create
+    / fill in / skip, all in one transaction. Dry run: exactly the same work, rolled back at
+    the end, so its counts are the commit's (rows that repeat earlier rows of the file
+    included); only the counts and the row errors are kept."""
     if commit and batch.status in (ImportBatch.Status.COMMITTED, ImportBatch.Status.UNDONE):
         raise ValidationError({"__all__": ["This import was already committed."]})
     problems = mapping_mod.mapping_problems(batch.mapping, batch.headers)
     if problems:
         raise ValidationError({"mapping": problems})
     counts = {"rows": 0, "new": 0, "updated": 0, "duplicate": 0, "invalid": 0, "skipped": 0}
-    counter = [0]
     started = time.perf_counter()
-    region = batch.dealership.phone_region
-    reason = f"Imported from {batch.filename}"
-    errors: list[RowError] = []
-
-    def flush():
-        RowError.objects.bulk_create(errors)
-        errors.clear()
-
     try:
-        with transaction.atomic():
+        with ErrorSpool() as errors, transaction.atomic():
             RowError.objects.filter(batch=batch).delete()
-            for number, row in _rows(batch, counter):
-                counts["rows"] += 1
-                rec = build_record(row, batch.mapping, region=region)
-                for p in rec.problems:
-                    errors.append(
-                        RowError(
-                            dealership_id=batch.dealership_id,
-                            batch=batch,
-                            row=number,
-                            column=p.column[:120],
-                            value=p.value[:200],
-                            reason=("Row not imported: " if p.skip else "") + p.reason,
-                        )
-                    )
-                if rec.invalid:
-                    counts["invalid"] += 1
-                else:
-                    kind, match = _classify(batch, rec)
-                    counts[kind] += 1
-                    if commit:
-                        _commit_row(
-                            batch, number, rec, kind, match, acting_user, reason, errors, counts
-                        )
-                if len(errors) >= ERROR_BATCH:
-                    flush()
-                if progress and counts["rows"] % 200 == 0:
-                    progress(counts["rows"], counter[0], batch.size)
-            if commit:
-                _import_related(batch, acting_user, errors)
-            flush()
+            try:
+                with transaction.atomic():
+                    _read_and_write(batch, counts, errors, acting_user, progress)
+                    if not commit:
+                        raise _DryRun
+                    _import_related(batch, acting_user, errors)
+            except _DryRun:
+                pass
+            errors.save(batch)
             batch.counts = counts | {"seconds": round(time.perf_counter() - started, 2)}
             batch.fatal_error = ""
             if commit:
@@ -399,81 +350,33 @@ def run(
     return batch
 
 
-def _commit_row(batch, number, rec, kind, match, acting_user, reason, errors, counts):
-    store = batch.dealership_id
-    if kind == "duplicate" and batch.on_duplicate == ImportBatch.OnDuplicate.SKIP:
-        counts["skipped"] += 1
-        errors.append(
-            RowError(
-                dealership_id=store,
-                batch=batch,
-                row=number,
-                column="",
-                reason=f"Skipped: looks like {match.customer.display_name} "
-                f"({match.score}%: {', '.join(match.reasons)})"[:300],
-            )
+def _read_and_write(batch, counts, errors, acting_user, progress) -> None:
+    counter = [0]
+    region = batch.dealership.phone_region
+    reason = f"Imported from {batch.filename}"
+    valid: list = []
+
+    def flush():
+        batching.process(
+            batch, valid, acting_user=acting_user, reason=reason, counts=counts, errors=errors
         )
-        return
-    try:
-        with transaction.atomic():
-            if kind == "updated":
-                customer = Customer.objects.get(pk=match.customer.pk)
-                before = _fill_in(customer, rec, acting_user=acting_user, reason=reason)
-                ImportedRecord.objects.create(
-                    dealership_id=store,
-                    batch=batch,
-                    row=number,
-                    customer=customer,
-                    action=ImportedRecord.Action.UPDATED,
-                    before=before,
-                )
-                customer_rows = customer
-            else:
-                fields = {k: v for k, v in rec.fields.items() if v}
-                customer_rows = customer_actions.create_customer(
-                    batch.dealership,
-                    acting_user=acting_user,
-                    phones=rec.phones,
-                    emails=rec.emails,
-                    reason=reason,
-                    # Classified "new" above, through the same duplicate rule's matcher.
-                    confirm_new=True,
-                    **fields,
-                )
-                ImportedRecord.objects.create(
-                    dealership_id=store,
-                    batch=batch,
-                    row=number,
-                    customer=customer_rows,
-                    action=ImportedRecord.Action.CREATED,
-                    duplicate_of=match.customer.pk if match else None,
-                    external_id=rec.external_id,
-                )
-            if rec.vehicle and not (
-                rec.vehicle.get("vin")
-                and Vehicle.objects.filter(dealership_id=store, vin=rec.vehicle["vin"]).exists()
-            ):
-                customer_actions.add_vehicle(
-                    customer_rows,
-                    acting_user=acting_user,
-                    allow_unvalidated_vin=True,
-                    **rec.vehicle,
-                )
-    except ValidationError as exc:
-        counts[kind] -= 1
-        counts["invalid"] += 1
-        for column, messages in (
-            exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-        ):
-            errors.append(
-                RowError(
-                    dealership_id=store,
-                    batch=batch,
-                    row=number,
-                    column="" if column == "__all__" else column,
-                    reason=("Row not imported: " + " ".join(messages))[:300],
-                )
-            )
+        valid.clear()
+
+    for number, row in _rows(batch, counter):
+        counts["rows"] += 1
+        rec = build_record(row, batch.mapping, region=region)
+        for p in rec.problems:
+            skip = "Row not imported: " if p.skip else ""
+            errors.add(number, p.column, p.value, skip + p.reason)
+        if rec.invalid:
+            counts["invalid"] += 1
+        else:
+            valid.append((number, rec))
+            if len(valid) >= batching.BATCH_ROWS:
+                flush()
+        if progress and counts["rows"] % 200 == 0:
+            progress(counts["rows"], counter[0], batch.size)
+    flush()
 
 
 @transaction.atomic

@@ -1,0 +1,230 @@
+"""The entry-time duplicate check's lookups for many people at once (imports classify a
+batch of rows with them): one query per key kind for the whole batch instead of about ten
+queries per person.
+
+`candidate_ids_many` asks the same indexes as `duplicates.find_likely_matches` — phone,
+email, VIN, upper(street), and on PostgreSQL the Soundex codes of (last, first) name, the
+swapped order and the company name — with the values of every entry in one statement per
+kind (`= ANY`, and a `LATERAL … LIMIT 20` for the names so each entry keeps its own cap).
+`candidate_recs` then loads all the candidates of the batch once. Scoring stays
+`duplicates.score_candidates`, the entry-time check's own."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import jellyfish
+from django.db import connection
+from django.db.models.functions import Upper
+
+from goodwill.customers.duplicates import (
+    CANDIDATES_PER_LOOKUP,
+    _candidate_recs,
+    _name_candidates,
+)
+from goodwill.customers.matching import Rec, canonical_first, first_token, fold, name_family
+from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone, Vehicle
+
+CHUNK = 5000  # values per IN / ANY list
+
+
+@dataclass(slots=True)
+class Entered:
+    """What one row says about a person. Phones are E.164 and emails as `normalise_email`
+    returned them (the caller normalised them once)."""
+
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    phones: tuple = ()
+    emails: tuple = ()
+    vin: str = ""
+    street: str = ""
+    postal_code: str = ""
+
+    def rec(self, id=None) -> Rec:
+        vin = self.vin_key
+        return Rec.build(
+            id,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            company_name=self.company_name,
+            phones=self.phones,
+            emails=[e.lower() for e in self.emails],
+            vins=[vin] if vin else [],
+            street=self.street,
+            postal_code=self.postal_code,
+        )
+
+    @property
+    def vin_key(self) -> str:
+        return "".join((self.vin or "").split()).upper()
+
+    @property
+    def street_key(self) -> str:
+        street = " ".join((self.street or "").split())
+        return street.upper() if len(street) >= 5 and any(c.isdigit() for c in street) else ""
+
+
+def _chunks(values: list, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _by_value(qs, field: str, values, value_field: str) -> dict:
+    """{value: sorted customer ids} for the values, in chunks."""
+    found = defaultdict(list)
+    values = sorted(values)
+    for chunk in _chunks(values):
+        for value, cid in qs.filter(**{f"{field}__in": chunk}).values_list(
+            value_field, "customer_id" if value_field != "id" else "id"
+        ):
+            found[value].append(cid)
+    for ids in found.values():
+        ids.sort()
+    return found
+
+
+def _capped(found: dict, keys, cap: int) -> list[int]:
+    out = []
+    for key in keys:
+        for cid in found.get(key, ()):
+            if cid not in out:
+                out.append(cid)
+                if len(out) >= cap:
+                    return out
+    return out
+
+
+_PAIRS = """
+SELECT q.i, c.id FROM unnest(%s::int[], %s::text[], %s::text[]) AS q(i, last, firsts)
+CROSS JOIN LATERAL (
+    SELECT id FROM customers_customer
+    WHERE dealership_id = %s AND soundex(last_name) = soundex(q.last)
+      AND soundex(first_name) = ANY(string_to_array(q.firsts, ' '))
+    LIMIT %s) c
+"""
+_LASTS = """
+SELECT q.i, c.id FROM unnest(%s::int[], %s::text[]) AS q(i, last)
+CROSS JOIN LATERAL (
+    SELECT id FROM customers_customer
+    WHERE dealership_id = %s AND soundex(last_name) = soundex(q.last) LIMIT %s) c
+"""
+_COMPANIES = """
+SELECT q.i, c.id FROM unnest(%s::int[], %s::text[]) AS q(i, company)
+CROSS JOIN LATERAL (
+    SELECT id FROM customers_customer
+    WHERE dealership_id = %s AND company_name <> ''
+      AND upper(company_name::text) = upper(q.company) LIMIT %s) c
+"""
+
+
+def _sounds(name: str) -> str:
+    return " ".join(sorted({jellyfish.soundex(n) for n in name_family(name) | {name} if n}))
+
+
+def _sound_candidates_many(dealership, entries: list[Entered], out: list[set]) -> None:
+    """`duplicates._sound_candidates` for every entry, three statements for the batch."""
+    pairs: tuple[list, list, list] = ([], [], [])
+    lasts: tuple[list, list] = ([], [])
+    companies: tuple[list, list] = ([], [])
+    for i, e in enumerate(entries):
+        first, last = first_token(e.first_name), fold(e.last_name)
+        if last and first:
+            for a, b in ((last, first), (first, last)):  # and swapped
+                pairs[0].append(i)
+                pairs[1].append(a)
+                pairs[2].append(_sounds(b))
+        elif last:
+            lasts[0].append(i)
+            lasts[1].append(last)
+        company = e.company_name.strip()
+        if company:
+            companies[0].append(i)
+            companies[1].append(company)
+    with connection.cursor() as cursor:
+        for sql, columns in ((_PAIRS, pairs), (_LASTS, lasts), (_COMPANIES, companies)):
+            if not columns[0]:
+                continue
+            cursor.execute(sql, [*columns, dealership.pk, CANDIDATES_PER_LOOKUP])
+            for i, cid in cursor.fetchall():
+                out[i].add(cid)
+
+
+def _name_candidates_each(dealership, entries: list[Entered], out: list[set]) -> None:
+    """SQLite (tests, demos): the entry-time check's LIKE scan, one query per entry."""
+    for i, e in enumerate(entries):
+        first, last = first_token(e.first_name), fold(e.last_name)
+        names = []
+        if first or last:
+            names.append(f"{fold(e.first_name)} {last}".strip())
+            canon = canonical_first(first)
+            if canon and canon != first and last:
+                names.append(f"{canon} {last}")
+        if e.company_name:
+            names.append(fold(e.company_name))
+        out[i].update(_name_candidates(dealership, names))
+
+
+def candidate_ids_many(dealership, entries: list[Entered]) -> list[set[int]]:
+    """For each entry, the ids of the store's customers `find_likely_matches` would score."""
+    out: list[set[int]] = [set() for _ in entries]
+    store = {"dealership": dealership}
+    phones = _by_value(
+        CustomerPhone.objects.filter(**store),
+        "number",
+        {p for e in entries for p in e.phones},
+        "number",
+    )
+    emails = _by_value(
+        CustomerEmail.objects.filter(**store),
+        "address_lower",
+        {a.lower() for e in entries for a in e.emails},
+        "address_lower",
+    )
+    vins = _by_value(
+        Vehicle.objects.filter(**store),
+        "vin",
+        {e.vin_key for e in entries if len(e.vin_key) == 17},
+        "vin",
+    )
+    # upper(street): dedupe_cust_street (dealership_id, upper(street)) on PostgreSQL.
+    streets = _by_value(
+        Customer.objects.filter(**store).annotate(street_upper=Upper("street")),
+        "street_upper",
+        {e.street_key for e in entries if e.street_key},
+        "id",
+    )
+    for i, e in enumerate(entries):
+        out[i].update(_capped(phones, e.phones, CANDIDATES_PER_LOOKUP))
+        out[i].update(_capped(emails, [a.lower() for a in e.emails], CANDIDATES_PER_LOOKUP))
+        if len(e.vin_key) == 17:
+            out[i].update(_capped(vins, [e.vin_key], 5))
+        if e.street_key:
+            out[i].update(_capped(streets, [e.street_key], CANDIDATES_PER_LOOKUP))
+    if connection.vendor == "postgresql":
+        _sound_candidates_many(dealership, entries, out)
+    else:
+        _name_candidates_each(dealership, entries, out)
+    return out
+
+
+def candidate_recs(dealership, ids) -> dict[int, Rec]:
+    """The matching records of the candidates, loaded once for the whole batch."""
+    recs = {}
+    for chunk in _chunks(sorted(ids)):
+        recs.update((rec.id, rec) for rec in _candidate_recs(dealership, chunk))
+    return recs
+
+
+def existing_vins(dealership, vins) -> set[str]:
+    """Which of these VINs a vehicle of the store already has."""
+    found = set()
+    for chunk in _chunks(sorted(v for v in vins if v)):
+        found.update(
+            Vehicle.objects.filter(dealership=dealership, vin__in=chunk).values_list(
+                "vin", flat=True
+            )
+        )
+    return found

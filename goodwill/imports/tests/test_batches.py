@@ -1,0 +1,160 @@
+"""Imports in batches: the dry run's counts are the commit's, whatever the batch size, on
+files that repeat their own rows, carry bad phones and bad VINs and name customers the store
+already has; rows that repeat an earlier row of the same batch or of an earlier batch are
+found; everything written has its history row."""
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from goodwill.conftest import make_customer
+from goodwill.customers.models import Customer, CustomerEvent, Vehicle
+from goodwill.customers.vin import check_digit
+from goodwill.imports import actions, batching
+from goodwill.imports.models import ImportedRecord
+from goodwill.imports.tests.helpers import upload_bytes
+
+pytestmark = pytest.mark.django_db
+KEYS = ("rows", "new", "updated", "duplicate", "invalid", "skipped")
+
+
+def _vin(serial: str) -> str:
+    vin = f"1FTFW1E80MF{serial:0>6}"
+    return vin[:8] + check_digit(vin) + vin[9:]
+
+
+GOOD_VIN = _vin("12345")
+OTHER_VIN = _vin("54321")
+BAD_VIN = GOOD_VIN[:8] + ("X" if GOOD_VIN[8] != "X" else "1") + GOOD_VIN[9:]  # check digit
+
+HEADER = "First Name,Last Name,Phone,Email,Street,VIN,Make\n"
+TABLE = [
+    # (row, why, expected kind)
+    ("Robert,Kowalski,512-555-0199,,1 Main St,,", "an existing customer: fill in", "updated"),
+    ("Zoe,Newman,512 555 0111,zoe@example.com,,,", "new", "new"),
+    ("Zoe,Newman,512 555 0111,,7 Oak Ave,,", "the row above again: fill it in", "updated"),
+    ("Zoey,Newman,,zoe@example.com,,,", "same email, nickname: fill in", "updated"),
+    ("Amy,Bad,12,,,,", "a phone that is not one: imported without it", "new"),
+    (",,512 555 0112,,,,", "no name: invalid", "invalid"),
+    (f"Carl,Vance,512 555 0120,,,{GOOD_VIN},Ford", "new, with a vehicle", "new"),
+    (f"Dina,Ross,512 555 0121,,,{BAD_VIN},Ford", "a VIN with a wrong check digit", "invalid"),
+    (f"Carla,Vance,512 555 0122,,,{GOOD_VIN},Ford", "the VIN of an earlier row", "duplicate"),
+    ("Bob,Lopez,,,9 Elm St,,", "an existing customer by nickname and street", "duplicate"),
+    (f"Eve,Stone,512 555 0123,,,{OTHER_VIN},", "new", "new"),
+]
+EXPECTED = {
+    "rows": 11,
+    "new": 4,
+    "updated": 3,
+    "duplicate": 2,
+    "invalid": 2,
+    "skipped": 0,
+}
+
+
+def _existing(store, user):
+    make_customer(
+        store,
+        user,
+        first_name="Robert",
+        last_name="Kowalski",
+        phones={"mobile": "512 555 0199"},
+    )
+    make_customer(store, user, first_name="Robert", last_name="Lopez", phones={}, street="9 Elm St")
+
+
+def _counts(batch):
+    return {k: batch.counts[k] for k in KEYS}
+
+
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_dry_run_counts_are_the_commits_at_any_batch_size(store_a, alice, mike, monkeypatch, size):
+    monkeypatch.setattr(batching, "BATCH_ROWS", size)
+    _existing(store_a, alice)
+    data = (HEADER + "\n".join(row for row, _, _ in TABLE) + "\n").encode()
+    customers, events = Customer.objects.count(), CustomerEvent.objects.count()
+    dry = actions.run(upload_bytes(store_a, mike, "t.csv", data), commit=False, acting_user=mike)
+    assert _counts(dry) == EXPECTED
+    assert (Customer.objects.count(), CustomerEvent.objects.count()) == (customers, events)
+    reasons = " ".join(e.reason for e in dry.errors.all())
+    assert "No name" in reasons and "check digit" in reasons.lower()
+    batch = actions.run(upload_bytes(store_a, mike, "t.csv", data), commit=True, acting_user=mike)
+    assert _counts(batch) == EXPECTED
+    records = {r.row: r.action for r in ImportedRecord.objects.filter(batch=batch)}
+    for number, (_, why, kind) in enumerate(TABLE, start=1):
+        if kind == "invalid":
+            assert number not in records, why
+        else:
+            assert records[number] == ("updated" if kind == "updated" else "created"), why
+    assert Customer.objects.count() == customers + EXPECTED["new"] + EXPECTED["duplicate"]
+    zoe = Customer.objects.get(first_name="Zoe")
+    assert zoe.street == "7 Oak Ave" and zoe.emails.get().address == "zoe@example.com"
+    carl = Customer.objects.get(first_name="Carl")
+    assert carl.vehicles.get().vin == GOOD_VIN and carl.vehicles.get().make == "Ford"
+    assert not Customer.objects.get(first_name="Carla").vehicles.exists()
+    assert Vehicle.objects.filter(vin=GOOD_VIN).count() == 1
+    # Every customer written has its history: created, filled in, vehicle added.
+    for customer in Customer.objects.filter(dealership=store_a):
+        assert customer.events.filter(verb="created").exists()
+    assert carl.events.filter(verb="vehicle_added").exists()
+    assert zoe.events.filter(verb="updated", reason="Imported from t.csv").exists()
+    assert actions.undo_import(batch, acting_user=mike)["deleted"] == 6
+
+
+def test_skipping_duplicates_counts_the_same_in_the_dry_run(store_a, alice, mike, monkeypatch):
+    monkeypatch.setattr(batching, "BATCH_ROWS", 2)
+    _existing(store_a, alice)
+    data = (HEADER + "\n".join(row for row, _, _ in TABLE) + "\n").encode()
+    runs = []
+    for commit in (False, True):
+        batch = upload_bytes(store_a, mike, "t.csv", data)
+        actions.set_mapping(batch, batch.mapping, on_duplicate="skip")
+        runs.append(actions.run(batch, commit=commit, acting_user=mike))
+    assert _counts(runs[0]) == _counts(runs[1]) == EXPECTED | {"skipped": 2}
+    skipped = [e.reason for e in runs[1].errors.all() if e.reason.startswith("Skipped")]
+    assert any("Carl Vance" in r for r in skipped) and any("Robert Lopez" in r for r in skipped)
+
+
+FIRST = ["Ann", "Anne", "Bob", "Robert", "Carl", "Dina", "Li", ""]
+LAST = ["Lee", "Leigh", "Stone", "Vance", ""]
+PHONES = ["512 555 0101", "512-555-0102", "5125550103", "12", "not a phone", ""]
+EMAILS = ["a@example.com", "b@example.com", "bad@", ""]
+VINS = [GOOD_VIN, OTHER_VIN, BAD_VIN, "ABC", ""]
+STREETS = ["1 Main St", "22 Oak Ave", ""]
+
+row = st.tuples(
+    st.sampled_from(FIRST),
+    st.sampled_from(LAST),
+    st.sampled_from(PHONES),
+    st.sampled_from(EMAILS),
+    st.sampled_from(STREETS),
+    st.sampled_from(VINS),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=st.lists(row, min_size=1, max_size=12), size=st.integers(1, 5))
+def test_dry_run_equals_commit_on_any_file(store_a, alice, mike, monkeypatch, rows, size):
+    monkeypatch.setattr(batching, "BATCH_ROWS", size)
+    data = (HEADER + "\n".join(",".join((*r, "")) for r in rows) + "\n").encode()
+    with transaction.atomic():
+        make_customer(
+            store_a, alice, first_name="Ann", last_name="Lee", phones={"mobile": PHONES[0]}
+        )
+        before = Customer.objects.count()
+        dry = actions.run(
+            upload_bytes(store_a, mike, "h.csv", data), commit=False, acting_user=mike
+        )
+        assert Customer.objects.count() == before
+        done = actions.run(
+            upload_bytes(store_a, mike, "h.csv", data), commit=True, acting_user=mike
+        )
+        assert _counts(dry) == _counts(done)
+        assert sum(done.counts[k] for k in ("new", "updated", "duplicate", "invalid")) == len(rows)
+        assert Customer.objects.count() == before + done.counts["new"] + done.counts["duplicate"]
+        transaction.set_rollback(True)
