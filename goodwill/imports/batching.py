@@ -25,6 +25,7 @@ import jellyfish
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from goodwill.core.bulk import copy_insert
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.batch_lookup import (
     Entered,
@@ -240,7 +241,8 @@ def _write(batch, plans, *, acting_user, reason, counts, errors) -> None:
     def pk(target):
         return pk_of_row[target[1]] if isinstance(target, tuple) else target
 
-    ImportedRecord.objects.bulk_create(
+    copy_insert(
+        ImportedRecord,
         [
             ImportedRecord(
                 dealership_id=store,
@@ -253,7 +255,6 @@ def _write(batch, plans, *, acting_user, reason, counts, errors) -> None:
             )
             for p in created
         ],
-        batch_size=1000,
     )
     customer_actions.add_vehicles_bulk(
         [p.vehicle for p in created if p.vehicle is not None], acting_user=acting_user
