@@ -130,8 +130,8 @@ def write_file(path: Path, rows: int, existing: list[tuple], seed: int) -> None:
                 recent = recent[-2500:]
 
 
-def child(argv: list[str], env: dict) -> tuple[float, int, str]:
-    """Run a command; (wall seconds, peak RSS in MB, stdout)."""
+def child(argv: list[str], env: dict) -> tuple[float, int, str, float]:
+    """Run a command; (wall seconds, peak RSS in MB, stdout, its CPU seconds)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -141,7 +141,8 @@ def child(argv: list[str], env: dict) -> tuple[float, int, str]:
         text = out.read()
     if proc.returncode:
         raise SystemExit(f"{' '.join(argv)} failed:\n{text[-3000:]}")
-    return time.perf_counter() - started, usage.ru_maxrss // 1024, text
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - started, usage.ru_maxrss // 1024, text, cpu
 
 
 def setup_store(env: dict, slug: str, existing: int, seed: int) -> list[tuple]:
@@ -164,7 +165,7 @@ for n in range({existing}):
 for start in range(0, len(new), 1000):
     actions.create_customers_bulk(new[start:start + 1000])
 """
-    _, _, text = child([sys.executable, "manage.py", "shell", "-c", script], env)
+    text = child([sys.executable, "manage.py", "shell", "-c", script], env)[2]
     return [tuple(line.split("\t")) for line in text.splitlines() if line.count("\t") == 2]
 
 
@@ -230,14 +231,15 @@ def main() -> None:
             for mode in ([] if args.no_dry_run else ["--dry-run"]) + [""]:
                 before = load()
                 argv = [goodwill, "import", str(path), "--dealership", slug]
-                seconds, rss, text = child(argv + ([mode] if mode else []), env)
+                seconds, rss, text, cpu = child(argv + ([mode] if mode else []), env)
                 found = COUNTS.search(text)
                 counts = found.group(0) if found else text[-500:]
                 label = "dry run" if mode else "commit"
                 results[label] = (seconds, found.groups() if found else None)
                 say(
                     f"  goodwill import ({label}): {seconds:,.1f} s, {size / seconds:,.0f} rows/s,"
-                    f" peak RSS {rss:,} MB · {counts} · load {before} → {load()}"
+                    f" its CPU {cpu:,.0f} s ({cpu / size * 1e6:,.0f} µs a row), peak RSS"
+                    f" {rss:,} MB · {counts} · load {before} → {load()}"
                 )
             before = load()
             copy_seconds = bare_copy(args.database, path)
