@@ -18,14 +18,21 @@ from goodwill.feedback import emails, links
 from goodwill.feedback.models import (
     Department,
     FeedbackSettings,
+    RecoveryTask,
     ReferralLink,
     Survey,
     SurveyResponse,
     category_of,
 )
 from goodwill.jobs.queue import enqueue
-from goodwill.outreach.actions import AskRefused, record_ask, set_outcome
-from goodwill.outreach.models import Ask
+from goodwill.outreach.actions import (
+    AskRefused,
+    hold_asks,
+    record_ask,
+    release_asks,
+    set_outcome,
+)
+from goodwill.outreach.models import Ask, AskHold
 from goodwill.referrals.actions import send_referral
 from goodwill.referrals.models import Referral
 
@@ -257,9 +264,114 @@ def answer_survey(survey: Survey, *, score, comment: str = "", now=None) -> Surv
         reason=comment[:300],
     )
     response.changed_from = old_score
+    if response.is_detractor:
+        recover(response, at=now)
+    else:
+        # A later answer of 7 or more says otherwise: the customer may be asked again.
+        release_asks(
+            survey.customer,
+            AskHold.Reason.DETRACTOR,
+            note=f"A later answer: {score}/10 ({survey.get_department_display().lower()})",
+        )
     if response.is_promoter:
         invite_promoter(survey, at=now)
     return response
+
+
+# --- detractors: recovered by the department's manager, left out of every ask ---------------
+
+MANAGER_OF = {
+    Department.SALES: (User.Role.SALES_MANAGER,),
+    Department.SERVICE: (User.Role.SERVICE_MANAGER,),
+    Department.REFERRAL: (User.Role.SALES_MANAGER,),
+}
+
+
+def manager_for(dealership_id, department: str):
+    """The manager of the department involved (the longest-serving active one), else a
+    dealer admin, else any manager of the store."""
+    staff = User.objects.filter(dealership_id=dealership_id, is_active=True).order_by("pk")
+    for roles in (MANAGER_OF.get(department, ()), (User.Role.DEALER_ADMIN,), User.MANAGER_ROLES):
+        found = staff.filter(role__in=roles).first()
+        if found is not None:
+            return found
+    return None  # the answer still counts; the task waits for whoever becomes manager
+
+
+def recover(response: SurveyResponse, *, at=None) -> RecoveryTask:
+    """A 0–6 answer: the customer is left out of every ask (a detractor hold) and the
+    department's manager gets a recovery task with the comment. A changed answer updates
+    the open task; a task already closed stays closed (its outcome is history) and the
+    hold is opened again."""
+    at = at or timezone.now()
+    customer = response.customer
+    hold_asks(
+        customer,
+        AskHold.Reason.DETRACTOR,
+        note=f"{response.score}/10: {response.comment}"[:300],
+        source=f"survey-response:{response.public_id}",
+    )
+    task = RecoveryTask.objects.select_for_update().filter(response=response).first()
+    if task is None:
+        task = RecoveryTask.objects.create(
+            dealership_id=response.dealership_id,
+            response=response,
+            customer=customer,
+            department=response.department,
+            manager=manager_for(response.dealership_id, response.department),
+            score=response.score,
+            comment=response.comment,
+            opened_at=at,
+        )
+        record_event(
+            customer,
+            CustomerEvent.Verb.RECOVERY_OPENED,
+            actor=None,
+            at=at,
+            subject=f"{response.score}/10, for {task.manager or 'the managers'}"[:120],
+            reason=response.comment[:300],
+        )
+    elif task.is_open:
+        task.score, task.comment = response.score, response.comment
+        task.save(update_fields=["score", "comment"])
+    return task
+
+
+@transaction.atomic
+def close_recovery(
+    task: RecoveryTask, *, acting_user, action_taken: str, won_back, at=None
+) -> RecoveryTask:
+    """The manager closes the task: what was done and whether the customer was won back.
+    The customer stays out of the asks until they answer a survey with 7 or more."""
+    task = RecoveryTask.objects.select_for_update().get(pk=task.pk)
+    if not acting_user.is_manager or acting_user.dealership_id != task.dealership_id:
+        raise PermissionDenied("Only a manager of the store closes a recovery task.")
+    errors = {}
+    if not task.is_open:
+        errors["__all__"] = ["This recovery task is already closed."]
+    action_taken = (action_taken or "").strip()
+    if not action_taken:
+        errors["action_taken"] = ["Say what was done, so the next person knows."]
+    elif len(action_taken) > 2000:
+        errors["action_taken"] = ["Please keep it under 2,000 characters."]
+    if won_back not in (True, False):
+        errors["won_back"] = ["Say whether the customer was won back."]
+    if errors:
+        raise ValidationError(errors)
+    at = at or timezone.now()
+    task.status, task.closed_at, task.closed_by = RecoveryTask.Status.CLOSED, at, acting_user
+    task.action_taken, task.won_back = action_taken, won_back
+    task.save(update_fields=["status", "closed_at", "closed_by", "action_taken", "won_back"])
+    record_event(
+        Customer.objects.get(pk=task.customer_id),
+        CustomerEvent.Verb.RECOVERY_CLOSED,
+        actor=acting_user,
+        at=at,
+        subject="Won back" if won_back else "Not won back",
+        changes={"status": ["open", "closed"]},
+        reason=action_taken[:300],
+    )
+    return task
 
 
 # --- promoters: invited once, with their own referral link ----------------------------------
@@ -356,7 +468,7 @@ def _receiver(link: ReferralLink):
     for role in (User.Role.SALES_MANAGER, User.Role.DEALER_ADMIN):
         if found := staff.filter(role=role).order_by("pk").first():
             return found
-    raise ValidationError({"link": ["This store has nobody to receive the referral."]})
+    raise ValidationError("This store has nobody to receive the referral.")
 
 
 @transaction.atomic

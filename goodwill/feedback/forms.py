@@ -48,3 +48,18 @@ class FriendForm(forms.Form):
         self.fields["consent"].error_messages["required"] = (
             "We only contact people who agreed to it: tick the box."
         )
+
+
+class CloseRecoveryForm(forms.Form):
+    action_taken = forms.CharField(
+        label="What was done",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Who called, what was offered, what the customer said.",
+    )
+    won_back = forms.TypedChoiceField(
+        label="Was the customer won back?",
+        choices=[("yes", "Yes, won back"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )

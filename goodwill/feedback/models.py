@@ -180,6 +180,76 @@ class SurveyResponse(models.Model):
         return self.category == self.Category.DETRACTOR
 
 
+class RecoveryTaskQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        """Managers see every recovery task of their store; others the ones given to them."""
+        if not user.is_authenticated or user.dealership_id is None:
+            return self.none()
+        rows = self.filter(dealership_id=user.dealership_id)
+        return rows if user.is_manager else rows.filter(manager=user)
+
+
+class RecoveryTask(models.Model):
+    """A detractor's answer (0–6) to work back, for the manager of the department involved:
+    what the customer said, what was done, whether they were won back."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    response = models.OneToOneField(
+        SurveyResponse, on_delete=models.PROTECT, related_name="recovery"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    department = models.CharField(max_length=10, choices=Department.choices)
+    # Empty only when the store had no manager at all: every manager's list shows it.
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recovery_tasks",
+    )
+    # The answer when the task opened (kept up to date while it is open).
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action_taken = models.TextField("what was done", blank=True, max_length=2000)
+    won_back = models.BooleanField(null=True, blank=True)
+
+    objects = RecoveryTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            # The manager's list: open tasks first, oldest first.
+            models.Index(
+                fields=["dealership", "manager", "status", "opened_at"],
+                name="feedback_recovery_manager",
+            ),
+            models.Index(fields=["dealership", "opened_at"], name="feedback_recovery_store"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(closed_at__isnull=False, won_back__isnull=False),
+                name="%(app_label)s_%(class)s_closed_says_how",
+                violation_error_message="A closed recovery task says whether the customer "
+                "was won back.",
+            )
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
 class ReferralLink(models.Model):
     """A promoter's own referral link (and its QR code): whoever arrives through it becomes
     a referral credited to that customer, counted as earned (source "card or link").

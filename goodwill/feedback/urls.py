@@ -6,6 +6,9 @@ app_name = "feedback"
 urlpatterns = [
     path("", views.survey_list, name="surveys"),
     path("settings/", views.survey_settings, name="settings"),
+    path("recovery/", views.recovery_list, name="recovery"),
+    path("recovery/<uuid:task_id>/", views.recovery_detail, name="recovery_detail"),
+    path("recovery/<uuid:task_id>/close/", views.recovery_close, name="recovery_close"),
 ]
 
 # The customer's private links (no login; the token is the key), included at the top level.

@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from goodwill.core.links import site_url
-from goodwill.core.tenancy import manager_required, staff_required
+from goodwill.core.tenancy import get_visible_or_404, manager_required, staff_required
 from goodwill.feedback import actions, links
-from goodwill.feedback.forms import AnswerForm, FriendForm, SettingsForm
-from goodwill.feedback.models import Survey, SurveyResponse
+from goodwill.feedback.forms import AnswerForm, CloseRecoveryForm, FriendForm, SettingsForm
+from goodwill.feedback.models import RecoveryTask, Survey, SurveyResponse
 from goodwill.network.cards import qr_svg
 
 PAGE_SIZE = 100
@@ -200,3 +200,55 @@ def survey_settings(request):
     return render(
         request, "feedback/settings.html", {"nav": "feedback", "form": form, "rules": rules}
     )
+
+
+@staff_required
+def recovery_list(request):
+    """Recovery tasks: a manager sees the store's, open ones first (oldest first)."""
+    tasks = RecoveryTask.objects.visible_to(request.user).select_related(
+        "customer", "manager", "response__survey__staff"
+    )
+    show = request.GET.get("show", "open")
+    if show == "open":
+        tasks = tasks.filter(status=RecoveryTask.Status.OPEN).order_by("opened_at", "id")
+    elif show == "mine":
+        tasks = tasks.filter(manager=request.user, status=RecoveryTask.Status.OPEN)
+    else:
+        show = "all"
+        tasks = tasks.order_by("-opened_at", "-id")
+    context = {"nav": "feedback", "tasks": tasks[:PAGE_SIZE], "show": show}
+    return render(request, "feedback/recovery_list.html", context)
+
+
+@staff_required
+def recovery_detail(request, task_id):
+    task = get_visible_or_404(
+        RecoveryTask.objects.visible_to(request.user).select_related(
+            "customer", "manager", "closed_by", "response__survey__staff"
+        ),
+        public_id=task_id,
+    )
+    form = CloseRecoveryForm()
+    return render(
+        request, "feedback/recovery_detail.html", {"nav": "feedback", "task": task, "form": form}
+    )
+
+
+@staff_required
+@require_POST
+def recovery_close(request, task_id):
+    task = get_visible_or_404(RecoveryTask.objects.visible_to(request.user), public_id=task_id)
+    if not request.user.is_manager:
+        raise PermissionDenied("Only a manager closes a recovery task.")
+    form = CloseRecoveryForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.close_recovery(task, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Recovery of {task.customer.display_name} closed.")
+            return redirect("feedback:recovery_detail", task_id=task.public_id)
+    task.refresh_from_db()
+    context = {"nav": "feedback", "task": task, "form": form}
+    return render(request, "feedback/recovery_detail.html", context, status=422)

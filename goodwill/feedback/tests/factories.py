@@ -1,5 +1,5 @@
 """Store B's feedback objects for the tenancy walk: a survey of store B's customer, its
-answer (and, as the app grows, its recovery task)."""
+answer and its recovery task."""
 
 from django.utils import timezone
 
@@ -22,4 +22,8 @@ def store_b_objects(world) -> dict:
         expires_at=now + timezone.timedelta(days=30),
     )
     response = actions.answer_survey(survey, score=3, comment="Store B's unhappy customer")
-    return {"survey_id": survey.public_id, "response_id": response.public_id}
+    return {
+        "survey_id": survey.public_id,
+        "response_id": response.public_id,
+        "task_id": response.recovery.public_id,
+    }
