@@ -15,6 +15,7 @@ from goodwill.accounts.token_views import expiry, visible_tokens
 from goodwill.api.idempotency import run_idempotent
 from goodwill.api.models import ApiToken
 from goodwill.api.schemas import Error, In, StaffRef, line, staff_ref
+from goodwill.audit.actions import Verb, record
 from goodwill.dealerships import actions
 from goodwill.dealerships.models import Dealership, Invitation, User
 
@@ -266,6 +267,7 @@ def create_token(request, payload: TokenIn):
         request.user, name=payload.name, expires_at=expiry(payload.expires_in_days)
     )
     row.user = request.user
+    record(request, Verb.TOKEN_CREATED, row, owner=request.user.username)
     return Status(201, {**_token_out(row), "token": token})
 
 
@@ -276,5 +278,6 @@ def create_token(request, payload: TokenIn):
 )
 def revoke_token(request, token_id: UUID):
     token = get_object_or_404(visible_tokens(request.user), public_id=token_id)
-    token.revoke(by=request.user)
+    if token.revoke(by=request.user):
+        record(request, Verb.TOKEN_REVOKED, token, owner=token.user.username)
     return _token_out(token)

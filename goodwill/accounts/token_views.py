@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from goodwill.accounts.forms import TokenForm
 from goodwill.api.models import ApiToken
+from goodwill.audit.actions import Verb, record
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 
 
@@ -28,11 +29,12 @@ def tokens(request):
     form = TokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        _, new_token = ApiToken.issue(
+        row, new_token = ApiToken.issue(
             request.user,
             name=form.cleaned_data["name"],
             expires_at=expiry(form.cleaned_data["expires_in_days"]),
         )
+        record(request, Verb.TOKEN_CREATED, row, owner=request.user.username)
         form = TokenForm()
     own = visible_tokens(request.user).filter(user=request.user)
     store = (
@@ -52,6 +54,7 @@ def tokens(request):
 def revoke(request, token_id):
     token = get_visible_or_404(visible_tokens(request.user), public_id=token_id)
     if token.revoke(by=request.user):
+        record(request, Verb.TOKEN_REVOKED, token, owner=token.user.username)
         messages.success(
             request, f"Token “{token.name or token.prefix}” revoked: it stops working now."
         )

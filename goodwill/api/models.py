@@ -39,6 +39,9 @@ class ApiToken(models.Model):
         indexes = [models.Index(fields=["dealership", "user"], name="api_token_store_user")]
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.name or 'token'} ({self.prefix}…)"  # never the secret
+
     @classmethod
     def issue(cls, user, *, name: str = "", expires_at=None) -> tuple["ApiToken", str]:
         secret = secrets.token_urlsafe(32)

@@ -1,9 +1,10 @@
 from django import forms
 
 from goodwill.audit.models import AuditEntry
+from goodwill.core.forms import Form
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     """The log page's filters: who, what, when (both days included), which customer."""
 
     user = forms.ModelChoiceField(

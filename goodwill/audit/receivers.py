@@ -22,5 +22,5 @@ def signed_out(sender, request, user, **kwargs):
 
 
 @receiver(audited, dispatch_uid="goodwill.audit.audited")
-def act(sender, actor, verb, obj=None, detail=None, **kwargs):
-    record(actor, verb, obj, **(detail or {}))
+def act(sender, actor, verb, obj=None, dealership=None, detail=None, **kwargs):
+    record(actor, verb, obj, dealership=dealership, **(detail or {}))

@@ -59,6 +59,14 @@ def _require_admin(acting_user, dealership) -> None:
 
 
 @transaction.atomic
+def _audited(actor, verb: str, obj=None, *, dealership, **detail) -> None:
+    """An entry in the audit log (`goodwill.audit`, a layer above: it receives the signal
+    inside this transaction)."""
+    signals.audited.send(
+        sender=Dealership, actor=actor, verb=verb, obj=obj, dealership=dealership, detail=detail
+    )
+
+
 def create_staff(
     dealership,
     *,
@@ -98,6 +106,14 @@ def create_staff(
         verb="joined",
         changes={"role": ["", role]},
     )
+    _audited(
+        acting_user,
+        "staff_changed",
+        user,
+        dealership=user.dealership_id,
+        change="joined",
+        role=role,
+    )
     return user
 
 
@@ -118,6 +134,14 @@ def change_role(user: User, role: str, *, acting_user, reason: str = "") -> None
         verb="role_changed",
         changes={"role": [old, role]},
         reason=reason,
+    )
+    _audited(
+        acting_user,
+        "staff_changed",
+        user,
+        dealership=user.dealership_id,
+        change="role",
+        role=[old, role],
     )
 
 
@@ -156,6 +180,9 @@ def deactivate_staff(user: User, *, acting_user, reassign_to: User | None, reaso
         changes={"active": ["True", "False"], "customers_reassigned": ["", str(moved)]},
         reason=why,
     )
+    _audited(
+        acting_user, "staff_changed", user, dealership=user.dealership_id, change="deactivated"
+    )
     return moved
 
 
@@ -172,6 +199,9 @@ def reactivate_staff(user: User, *, acting_user) -> None:
         verb="reactivated",
         changes={"active": ["False", "True"]},
     )
+    _audited(
+        acting_user, "staff_changed", user, dealership=user.dealership_id, change="reactivated"
+    )
 
 
 @transaction.atomic
@@ -187,6 +217,13 @@ def update_store_settings(dealership, *, acting_user, salespeople_see_all: bool)
         actor=acting_user,
         verb="visibility_changed",
         changes={"salespeople_see_all": [str(not salespeople_see_all), str(salespeople_see_all)]},
+    )
+    _audited(
+        acting_user,
+        "settings_changed",
+        dealership=dealership,
+        settings="visibility",
+        changes={"salespeople_see_all": [not salespeople_see_all, salespeople_see_all]},
     )
 
 
@@ -207,6 +244,13 @@ def reset_second_factor(user: User, *, acting_user) -> int:
         actor=acting_user,
         verb="mfa_removed",
         changes={"mfa": ["on", "off"]},
+    )
+    _audited(
+        acting_user,
+        "staff_changed",
+        user,
+        dealership=user.dealership_id,
+        change="second factor removed",
     )
     if acting_user != user:
         User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
@@ -407,6 +451,13 @@ def update_store_profile(dealership: Dealership, *, acting_user, **fields) -> De
             verb="profile_changed",
             changes=changes,
         )
+        _audited(
+            acting_user,
+            "settings_changed",
+            dealership=store,
+            settings="store profile",
+            changes=changes,
+        )
     for name in changes:
         setattr(dealership, name, getattr(store, name))
     return store
@@ -469,6 +520,9 @@ def update_sign_in_settings(
             actor=acting_user,
             verb="sign_in_rules_changed",
             changes=changes,
+        )
+        _audited(
+            acting_user, "settings_changed", dealership=store, settings="sign-in", changes=changes
         )
     return store
 

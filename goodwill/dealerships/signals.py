@@ -13,6 +13,7 @@ staff_deactivating = Signal()
 
 # An act the audit log records (`goodwill.audit`), sent by the store's own actions and by the
 # layers below the audit app, which cannot call `audit.actions.record`: `actor` (the acting
-# user), `verb` (an `AuditEntry.Verb` value), `obj` (a model instance or None) and `detail`
-# (a small dict). The receiver writes the row inside the sender's transaction.
+# user, or None), `verb` (an `AuditEntry.Verb` value), `obj` (a model instance or None),
+# `dealership` (whose log) and `detail` (a small dict). The receiver writes the row inside
+# the sender's transaction.
 audited = Signal()

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from goodwill.audit import actions as audit
 from goodwill.customers.actions import record_event
 from goodwill.customers.matching import Rec, Weights, estimate_u
 from goodwill.customers.models import (
@@ -391,6 +392,15 @@ def merge_customers(
         changes={**event_changes, "rows moved": ["", str(moved_count)]},
         reason=reason,
     )
+    audit.record(
+        acting_user,
+        audit.Verb.MERGED,
+        survivor,
+        dealership=survivor.dealership_id,
+        merged=record.merged_public_id,
+        merged_name=record.merged_name,
+        rows_moved=moved_count,
+    )
     return record
 
 
@@ -501,6 +511,13 @@ def undo_merge(record: Merge, *, acting_user, reason: str = "") -> Customer:
         actor=acting_user,
         subject=f"restored from {survivor.display_name}",
         reason=reason,
+    )
+    audit.record(
+        acting_user,
+        audit.Verb.MERGE_UNDONE,
+        merged,
+        dealership=merged.dealership_id,
+        survivor=survivor.public_id,
     )
     return merged
 

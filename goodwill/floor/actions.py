@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from goodwill.audit import actions as audit
 from goodwill.customers import actions as customer_actions
 from goodwill.customers import duplicates as duplicate_rule
 from goodwill.customers.models import Assignment, Customer, CustomerEvent
@@ -650,6 +651,7 @@ def update_credit_policy(dealership, *, acting_user, **shares) -> CreditPolicy:
     policy.save()
     if changes:
         record(dealership, V.POLICY_CHANGED, actor=acting_user, data=changes)
+        audit.record(acting_user, audit.Verb.SETTINGS_CHANGED, settings="credit", changes=changes)
     return policy
 
 
@@ -678,4 +680,5 @@ def update_floor_settings(dealership, *, acting_user, **values) -> FloorSettings
     rules.save()
     if changes:
         record(dealership, V.SETTINGS_CHANGED, actor=acting_user, data=changes)
+        audit.record(acting_user, audit.Verb.SETTINGS_CHANGED, settings="floor", changes=changes)
     return rules

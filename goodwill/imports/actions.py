@@ -23,6 +23,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from goodwill.audit import actions as audit
 from goodwill.core.text import one_line
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Customer, Vehicle
@@ -335,6 +336,14 @@ def run(
             if commit:
                 batch.status = ImportBatch.Status.COMMITTED
                 batch.committed_at = timezone.now()
+                audit.record(
+                    acting_user,
+                    audit.Verb.IMPORTED,
+                    batch,
+                    dealership=batch.dealership_id,
+                    what="customers",
+                    counts=counts,
+                )
             else:
                 batch.status = ImportBatch.Status.CHECKED
             batch.save(update_fields=["counts", "fatal_error", "status", "committed_at"])
@@ -418,4 +427,8 @@ def undo_import(batch: ImportBatch, *, acting_user) -> dict:
     batch.status = ImportBatch.Status.UNDONE
     batch.undone_at, batch.undone_by = timezone.now(), acting_user
     batch.save(update_fields=["status", "undone_at", "undone_by"])
-    return {"deleted": deleted, "restored": restored, "already_gone": len(ids) - len(existing)}
+    result = {"deleted": deleted, "restored": restored, "already_gone": len(ids) - len(existing)}
+    audit.record(
+        acting_user, audit.Verb.IMPORT_UNDONE, batch, dealership=batch.dealership_id, **result
+    )
+    return result

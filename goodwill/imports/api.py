@@ -7,12 +7,14 @@ from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
 from goodwill.api.schemas import Error, In, column, line, offset_param
+from goodwill.audit.actions import Verb, record
 from goodwill.imports import actions
 from goodwill.imports.jobs import export_store, run_import
 from goodwill.imports.mapping import FIELDS, mapping_problems
@@ -215,10 +217,12 @@ def export(request):
     table, a README describing each file)."""
     if not request.user.is_dealer_admin:
         raise HttpError(403, "Only a dealer admin can export the store.")
-    job = enqueue(
-        export_store,
-        dealership=request.dealership,
-        user=request.user,
-        title=f"Export of {request.dealership.name}",
-    )
+    with transaction.atomic():
+        job = enqueue(
+            export_store,
+            dealership=request.dealership,
+            user=request.user,
+            title=f"Export of {request.dealership.name}",
+        )
+        record(request, Verb.EXPORTED, job, what="everything the store holds")
     return Status(202, job_out(job))

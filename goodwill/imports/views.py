@@ -6,10 +6,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from goodwill.audit.actions import Verb, record
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.core.text import one_line
 from goodwill.imports import actions
@@ -191,10 +193,12 @@ def undo(request, batch_id):
 @dealer_admin_required
 def export(request):
     """The store's ZIP is written by a background job; its page offers the download."""
-    job = enqueue(
-        export_store,
-        dealership=request.dealership,
-        user=request.user,
-        title=f"Export of {request.dealership.name}",
-    )
+    with transaction.atomic():
+        job = enqueue(
+            export_store,
+            dealership=request.dealership,
+            user=request.user,
+            title=f"Export of {request.dealership.name}",
+        )
+        record(request, Verb.EXPORTED, job, what="everything the store holds")
     return redirect("jobs:detail", job_id=job.public_id)

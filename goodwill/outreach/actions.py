@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from goodwill.audit import actions as audit
 from goodwill.customers.actions import record_event
 from goodwill.customers.models import Customer, CustomerEvent
 from goodwill.dealerships.models import StaffEvent
@@ -186,4 +187,5 @@ def update_settings(dealership, *, acting_user, **values) -> OutreachSettings:
             verb="outreach_settings_changed",
             changes=changes,
         )
+        audit.record(acting_user, audit.Verb.SETTINGS_CHANGED, settings="outreach", changes=changes)
     return rules

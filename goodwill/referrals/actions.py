@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from goodwill.audit import actions as audit
 from goodwill.customers.actions import record_event, set_consent
 from goodwill.customers.models import Consent, Customer, CustomerEvent
 from goodwill.dealerships.models import Dealership, StaffEvent, User
@@ -108,6 +109,9 @@ def update_policy(dealership, *, acting_user, **fields) -> ReferralPolicy:
             actor=acting_user,
             verb="referral_policy_changed",
             changes=changes,
+        )
+        audit.record(
+            acting_user, audit.Verb.SETTINGS_CHANGED, settings="referrals", changes=changes
         )
     return policy
 
@@ -277,6 +281,24 @@ def send_referral(
                 ],
             },
             reason="Customer directed the share" if full else "No share consent",
+        )
+        audit.record(
+            acting_user,
+            audit.Verb.SHARED,
+            customer,
+            referral=referral.public_id,
+            to=f"{pro.name} at {pro.store_name}",
+            shared=shared,
+            consent=(
+                {
+                    "method": consent.method,
+                    "recorded_at": consent.recorded_at,
+                    "recorded_by": consent.recorded_by_id,
+                    "wording": consent.wording,
+                }
+                if full
+                else None
+            ),
         )
     else:
         record_event(

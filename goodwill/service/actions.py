@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from goodwill.audit import actions as audit
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Assignment, Customer, Vehicle
 from goodwill.dealerships.models import StaffEvent, User
@@ -94,6 +95,7 @@ def update_settings(dealership, *, acting_user, **values) -> ServiceSettings:
             verb="service_settings_changed",
             changes=changes,
         )
+        audit.record(acting_user, audit.Verb.SETTINGS_CHANGED, settings="service", changes=changes)
     return rules
 
 

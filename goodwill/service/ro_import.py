@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from nameparser import HumanName
 
+from goodwill.audit import actions as audit
 from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Customer, Vehicle
@@ -454,6 +455,14 @@ def run(batch: ImportBatch, *, commit: bool, acting_user) -> ImportBatch:
     batch.fatal_error = ""
     if commit:
         batch.status, batch.committed_at = ImportBatch.Status.COMMITTED, timezone.now()
+        audit.record(
+            acting_user,
+            audit.Verb.IMPORTED,
+            batch,
+            dealership=batch.dealership_id,
+            what="repair orders",
+            counts=importer.counts,
+        )
         enqueue(
             jobs.rules_for_store,
             dealership=batch.dealership,
@@ -499,4 +508,8 @@ def undo(batch: ImportBatch, *, acting_user) -> dict:
         acting_user,
     )
     batch.save(update_fields=["status", "undone_at", "undone_by"])
-    return {"repair_orders": removed, "vehicles": gone_vehicles, "customers": gone_customers}
+    result = {"repair_orders": removed, "vehicles": gone_vehicles, "customers": gone_customers}
+    audit.record(
+        acting_user, audit.Verb.IMPORT_UNDONE, batch, dealership=batch.dealership_id, **result
+    )
+    return result

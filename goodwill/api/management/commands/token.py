@@ -2,9 +2,11 @@
 `--revoke` ends every token of USERNAME at once."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from goodwill.api.models import ApiToken
 from goodwill.dealerships.models import User
+from goodwill.dealerships.signals import audited
 
 
 class Command(BaseCommand):
@@ -22,7 +24,15 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username).first()
             if user is None:
                 raise CommandError(f"No user named “{username}”.")
-            count = ApiToken.revoke_all(user)
+            with transaction.atomic():  # the tokens end with their audit entry, or not at all
+                count = ApiToken.revoke_all(user)
+                audited.send(
+                    sender=ApiToken,
+                    actor=None,
+                    verb="token_revoked",
+                    dealership=user.dealership_id,
+                    detail={"owner": username, "tokens": count, "by": "goodwill token --revoke"},
+                )
             self.stdout.write(f"Revoked {count} token(s) of {username}.")
             return
         user = User.objects.filter(username=username, is_active=True).first()
@@ -32,5 +42,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"“{username}” does not belong to a dealership; API tokens are per store."
             )
-        _, token = ApiToken.issue(user, name=name)
+        with transaction.atomic():
+            row, token = ApiToken.issue(user, name=name)
+            audited.send(
+                sender=ApiToken,
+                actor=None,
+                verb="token_created",
+                obj=row,
+                dealership=user.dealership_id,
+                detail={"owner": username, "by": "goodwill token"},
+            )
         self.stdout.write(token)
