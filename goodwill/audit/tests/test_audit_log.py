@@ -61,8 +61,9 @@ def test_a_search_keeps_its_query_and_a_plain_list_is_not_a_search(
 def test_signing_in_and_out_are_entries(client, alice, store_a):
     assert client.post("/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
     client.post("/logout/")
-    assert [e.verb for e in entries(store_a)] == [Verb.SIGNED_OUT, Verb.SIGNED_IN]
-    assert {e.user for e in entries(store_a)} == {alice}
+    signs = entries(store_a, verb__in=[Verb.SIGNED_IN, Verb.SIGNED_OUT])
+    assert [e.verb for e in signs] == [Verb.SIGNED_OUT, Verb.SIGNED_IN]
+    assert {e.user for e in signs} == {alice}
 
 
 def test_an_entry_can_be_neither_changed_nor_deleted(alice, store_a):
@@ -165,14 +166,14 @@ def test_the_api_pages_the_log_newest_first_without_overlap(store_a, dana, alice
     api = ApiClient(dana)
     seen, offset = [], 0
     while True:
-        page = api.get(f"/audit?limit=3&offset={offset}").json()
+        page = api.get(f"/audit?limit=3&offset={offset}&verb=searched").json()
         seen += page["items"]
         if not page["has_more"]:
             break
         offset += 3
-    assert len(seen) == len(entries(store_a)) == 9
+    assert len(seen) == len(entries(store_a, verb=Verb.SEARCHED)) == 8
     assert [e["at"] for e in seen] == sorted((e["at"] for e in seen), reverse=True)
-    queries = [e["detail"].get("query") for e in seen if e["verb"] == "searched"]
+    queries = [e["detail"]["query"] for e in seen]
     assert len(set(queries)) == len(queries) == 8
     assert "store b's search" not in queries
     viewed = api.get(f"/audit?customer={logged.public_id}").json()["items"]
@@ -185,5 +186,5 @@ def test_the_api_pages_the_log_newest_first_without_overlap(store_a, dana, alice
 
 def test_another_store_never_sees_the_entries(store_b, logged):
     admin_b = make_staff(store_b, "admin_b", "admin")
-    items = ApiClient(admin_b).get("/audit").json()["items"]
+    items = ApiClient(admin_b).get("/audit?verb=searched").json()["items"]
     assert [e["detail"]["query"] for e in items] == ["store b's search"]
