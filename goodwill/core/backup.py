@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 # pg_dump/pg_restore run with argument lists, never a shell
 from pathlib import Path
 
 from django.apps import apps
@@ -36,7 +36,7 @@ def _pg_env_and_args() -> tuple[dict, list[str]]:
 
 
 def _run(command: list[str], env: dict) -> None:
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # nosec B603 # the command is ours (pg_dump/pg_restore + paths), no shell
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
 
@@ -77,7 +77,7 @@ def tables_with_rows() -> list[str]:
         for table in connection.introspection.table_names(cursor):
             if table not in ours:
                 continue
-            cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
+            cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")  # nosec B608 # a table name from introspection, quoted; no values
             if cursor.fetchone():
                 found.append(table)
         return found
@@ -122,7 +122,7 @@ def table_checksums() -> dict[str, tuple[int, str]]:
     sums = {}
     with connection.cursor() as cursor:
         for table in sorted(connection.introspection.table_names(cursor)):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # nosec B608 # a table name from introspection, quoted; no values
             rows = sorted(repr(row) for row in cursor.fetchall())
             digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
             sums[table] = (len(rows), digest)

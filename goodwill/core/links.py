@@ -19,4 +19,4 @@ def site_url(path: str = "/") -> str:
 
 # The one-time token `goodwill serve` prints while no store exists; the first-run page at `/`
 # opens for whoever brings it (or for the machine itself).
-SETUP_TOKEN_ENV = "GOODWILL_SETUP_TOKEN"
+SETUP_TOKEN_ENV = "GOODWILL_SETUP_TOKEN"  # nosec B105 # the name of an environment variable, not a secret

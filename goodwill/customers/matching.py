@@ -447,7 +447,7 @@ def compare(a: Rec, b: Rec, weights: Weights = DEFAULT_WEIGHTS, fields=None) -> 
 def estimate_u(recs: list[Rec], *, pairs: int = 20_000, seed: int = 1) -> dict:
     """u-probabilities from random pairs (almost all different people), smoothed by the
     defaults so a level that never occurs in the sample keeps a small positive chance."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # statistical sampling of pairs, not a secret
     n = len(recs)
     if n < 50:
         return DEFAULT_U

@@ -306,7 +306,7 @@ def _pattern_rows(wmi: str, patterns: tuple[str, ...]) -> dict[str, tuple]:
             join make on make.id = pattern.make_id
             left join model on model.id = pattern.model_id
             where pattern.wmi = ? and pattern.vds in ({",".join("?" * len(missing))})
-            """,
+            """,  # nosec B608 # only `?` placeholders are joined in; values are parameters
             (wmi, *missing),
         ):
             fetched[vds].append(tuple(row))

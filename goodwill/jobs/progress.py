@@ -36,7 +36,7 @@ def write_live(job) -> None:
             _side.autocommit = True
         with _side.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {job._meta.db_table} SET done = %s, total = %s, message = %s,"
+                f"UPDATE {job._meta.db_table} SET done = %s, total = %s, message = %s,"  # nosec B608 # the model's table name; values are parameters
                 " updated_at = %s WHERE id = %s",
                 [job.done, job.total, job.message, job.updated_at, job.pk],
             )

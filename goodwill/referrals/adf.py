@@ -1,9 +1,10 @@
 """ADF/XML 1.0 (Auto-lead Data Format): the lead a pro not on Goodwill drops into their own
-CRM. Written with ElementTree (strict on what we write); read back leniently for tests and
-imports."""
+CRM. Written with ElementTree (strict on what we write); read back leniently, through
+defusedxml (no entities, no DTD tricks), for tests and imports."""
 
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # nosec B405 # writes only; reading goes through defusedxml
 
+from defusedxml import ElementTree as SafeET
 from django.utils import timezone
 
 from goodwill.core.contact import format_phone
@@ -75,7 +76,7 @@ def referral_adf(referral) -> bytes:
 
 def parse_adf(data: bytes | str) -> list[dict]:
     """Lenient reading of ADF leads (any case of processing instructions, extra tags)."""
-    root = ET.fromstring(data.encode() if isinstance(data, str) else data)
+    root = SafeET.fromstring(data.encode() if isinstance(data, str) else data)
     leads = []
     for prospect in root.iter("prospect"):
         contact = prospect.find("customer/contact")

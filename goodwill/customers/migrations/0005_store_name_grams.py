@@ -20,7 +20,7 @@ def create_sql(trgm_schema: str) -> list[str]:
     return [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         # IMMUTABLE (show_trgm is): usable in an index, folded to a constant for a query.
-        f"CREATE OR REPLACE FUNCTION {FUNCTION}(store bigint, name text) RETURNS text[] "
+        f"CREATE OR REPLACE FUNCTION {FUNCTION}(store bigint, name text) RETURNS text[] "  # nosec B608 # constants and the schema name pg_trgm lives in
         "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
         "SELECT coalesce(array_agg(store::text || ':' || g), '{}') "
         f'FROM unnest("{trgm_schema}".show_trgm(name)) AS g WHERE strpos(g, \' \') = 0 $$',

@@ -19,7 +19,7 @@ __all__ = ["DEMO_PASSWORD", "logins_text", "seed"]
 
 
 def seed(*, seed: int = 7, customers_per_store: int = 62, stdout=None) -> None:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # fictional demo data, reproducible by seed
     stores.seed(rng=rng, customers_per_store=customers_per_store, stdout=stdout)
     every_store = list(Dealership.objects.order_by("id"))
     for module in APP_SEEDERS:

@@ -12,7 +12,7 @@ from goodwill.dealerships import actions as store_actions
 from goodwill.dealerships.models import Dealership, User
 from goodwill.devdata import fake
 
-DEMO_PASSWORD = "goodwill-demo"
+DEMO_PASSWORD = "goodwill-demo"  # nosec B105 # the demo's published password for fictional staff
 R = User.Role
 
 STORES = [

@@ -197,7 +197,7 @@ class _VinGuard:
         clashes = [v for v in result.vins if v in seen]
         if clashes:
             own = set(result.vins)
-            rng = random.Random(f"{chunk.seed}:renames")
+            rng = random.Random(f"{chunk.seed}:renames")  # nosec B311 # fictional data, reproducible by seed
             renames = {}
             for old in clashes:
                 make = next(m for m, (wmis, _) in fake.CATALOG.items() if old[:3] in wmis)
@@ -278,7 +278,7 @@ def _load_with_params(chunks, summary, *, seed, anchor, progress) -> None:
 
     t0 = time.perf_counter()
     statements = {
-        key: "INSERT INTO {} ({}) VALUES ({})".format(
+        key: "INSERT INTO {} ({}) VALUES ({})".format(  # nosec B608 # table and column names from the models, quoted
             connection.ops.quote_name(_db_table(label)),
             ", ".join(connection.ops.quote_name(c) for c in columns),
             ", ".join(["%s"] * len(columns)),
@@ -325,7 +325,7 @@ def copy_statements() -> dict[str, str]:
 
 def _existing_vins(cur, chunk: Chunk, vins: list[str]) -> set[str]:
     cur.execute(
-        f"SELECT vin FROM {_db_table('customers.Vehicle')} "
+        f"SELECT vin FROM {_db_table('customers.Vehicle')} "  # nosec B608 # a table name from the models; values are parameters
         "WHERE dealership_id = %s AND vin = ANY(%s)",
         [chunk.dealership_id, vins],
     )
@@ -333,7 +333,7 @@ def _existing_vins(cur, chunk: Chunk, vins: list[str]) -> set[str]:
 
 
 def _rename_vins(chunk: Chunk, result: ChunkRows, clashes: set[str], taken: set[str]) -> None:
-    rng = random.Random(f"{chunk.seed}:renames:{len(taken)}")
+    rng = random.Random(f"{chunk.seed}:renames:{len(taken)}")  # nosec B311 # fictional data, reproducible by seed
     own = set(result.vins)
     renames: dict[str, str] = {}
     for old in sorted(clashes):
@@ -373,7 +373,7 @@ def _check_batch(cur, chunk: Chunk, result: ChunkRows) -> None:
     staff = {chunk.admin_id, *(s[0] for s in chunk.sellers), *(a[0] for a in chunk.advisors)}
     known = {Dealership._meta.db_table: [chunk.dealership_id], User._meta.db_table: sorted(staff)}
     for parent, values in known.items():
-        cur.execute(f"SELECT id FROM {parent} WHERE id = ANY(%s) FOR KEY SHARE", [values])
+        cur.execute(f"SELECT id FROM {parent} WHERE id = ANY(%s) FOR KEY SHARE", [values])  # nosec B608 # table names from the models; values are parameters
         if len(cur.fetchall()) != len(values):
             raise IntegrityError(f"simulate: rows of {parent} vanished during the load")
     customer_table = _db_table("customers.Customer")
@@ -387,11 +387,11 @@ def _check_batch(cur, chunk: Chunk, result: ChunkRows) -> None:
                 params.append(known[parent])
             elif not (parent == customer_table and column == by and contiguous):
                 bad.append(
-                    f"({column} IS NOT NULL AND NOT EXISTS "
+                    f"({column} IS NOT NULL AND NOT EXISTS "  # nosec B608 # names from the models; values are parameters
                     f"(SELECT 1 FROM {parent} p WHERE p.{target} = c.{column}))"
                 )
         cur.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {' OR '.join(bad) or 'false'}) "
+            f"SELECT count(*), count(*) FILTER (WHERE {' OR '.join(bad) or 'false'}) "  # nosec B608 # names from the models; values are parameters
             f"FROM {table} c WHERE c.{by} BETWEEN %s AND %s",
             [*params, lo, hi],
         )

@@ -111,7 +111,7 @@ def _pick_weighted(rng: random.Random, items, weights):
 
 def plan_stores(n: int, *, seed: int, staff_per_store: int | None = None) -> list[dict]:
     """The stores and their staff as plain data (no database)."""
-    rng = random.Random(f"goodwill-simulate:{seed}:stores")
+    rng = random.Random(f"goodwill-simulate:{seed}:stores")  # nosec B311 # fictional data, reproducible by seed
     stores = []
     names_seen: set[str] = set()
     for i in range(n):
@@ -251,10 +251,10 @@ def _json(value: dict, copy_text: bool) -> str:
 
 def generate_chunk(chunk: Chunk) -> ChunkRows:
     """All rows of one batch of customers: deterministic for the chunk's seed."""
-    rng = random.Random(chunk.seed)
+    rng = random.Random(chunk.seed)  # nosec B311 # fictional data, reproducible by seed
     # Public ids come from their own stream keyed by the row ids, so the same seed run twice
     # gives the same people without colliding on the unique public ids.
-    id_rng = random.Random(f"{chunk.seed}:{chunk.customer_ids[0] if chunk.customer_ids else 0}")
+    id_rng = random.Random(f"{chunk.seed}:{chunk.customer_ids[0] if chunk.customer_ids else 0}")  # nosec B311 # fictional data, reproducible by seed
     d = chunk.dialect
     null, suffix, copy_text = d.null, d.tz_suffix, d.copy_text
     store = str(chunk.dealership_id)

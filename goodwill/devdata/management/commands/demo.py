@@ -3,7 +3,7 @@ logins, and serve. Running it again reuses the data; --reset starts over."""
 
 import atexit
 import os
-import subprocess
+import subprocess  # nosec B404 # the demo starts its own worker, no shell
 import sys
 
 from django.conf import settings
@@ -78,14 +78,14 @@ class Command(BaseCommand):
 def demo_site_url(host: str, port: int) -> str:
     """The address the demo's emails link to: where it serves (a wildcard bind is reached at
     127.0.0.1 from the machine itself)."""
-    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # nosec B104 # a comparison, not a bind
     return f"http://{shown}:{port}"
 
 
 def start_worker() -> subprocess.Popen:
     """The demo's background jobs: `goodwill worker` as a child process on the same database,
     stopped when the demo stops, so reminders fire in the demo as they do in production."""
-    worker = subprocess.Popen(
+    worker = subprocess.Popen(  # nosec B603 # our own interpreter and module, no shell
         [sys.executable, "-m", "goodwill.cli", "worker"],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "goodwill.settings"},
         stdout=subprocess.DEVNULL,
