@@ -190,7 +190,9 @@ def find_likely_matches(
     scored.sort(key=lambda m: (-m[0], m[1]))
     scored = scored[:limit]
     # Model instances only for what is shown.
-    customers = Customer.objects.in_bulk([pk for _, pk, _, _ in scored])
+    customers = Customer.objects.select_related("salesperson").in_bulk(
+        [pk for _, pk, _, _ in scored]
+    )
     return [Match(customers[pk], score, reasons, same) for score, pk, reasons, same in scored]
 
 

@@ -103,7 +103,8 @@ def tables() -> list[Table]:
 def write_table(zf, table: Table, dealership) -> int:
     """`tables/<name>.csv` and `tables/<name>.json`, streamed; returns the row count."""
     if table.shared:
-        table.columns = list(table.rows_query(dealership).query.values_select)
+        query = table.rows_query(dealership).query
+        table.columns = [*query.values_select, *query.annotation_select]
     n = 0
     with zf.open(f"tables/{table.name}.csv", "w") as raw_csv:
         text = io.TextIOWrapper(raw_csv, encoding="utf-8", newline="")

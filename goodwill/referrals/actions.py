@@ -510,8 +510,11 @@ def reward_checks(referral: Referral) -> tuple[str | None, list[str]]:
     return None, flags
 
 
-def _payee(referral) -> str:
-    if referral.referrer_customer_id:
+def payee_for(referral, dealership_id) -> str:
+    """Whom the store paying the reward pays. The receiving store pays the salesperson who
+    sent the business, never the sending store's referrer customer by name (the sender's
+    data; that store passes the reward on)."""
+    if referral.referrer_customer_id and dealership_id == referral.from_dealership_id:
         return referral.referrer_customer.display_name
     return f"{referral.sent_by.display_name} ({referral.from_dealership.name})"
 
@@ -527,7 +530,7 @@ def create_reward(referral: Referral, *, amount: Decimal, dealership_id) -> Rewa
     reward = Reward.objects.create(
         dealership_id=dealership_id,
         referral=referral,
-        payee=_payee(referral),
+        payee=payee_for(referral, dealership_id),
         amount=amount,
         flagged=bool(flags),
         flag_reason=" ".join(flags)[:300],
@@ -565,6 +568,8 @@ def decide_reward(reward: Reward, *, acting_user, decision: str, note: str = "")
 def complete_thank_you(task: ThankYou, *, acting_user, message: str = "") -> ThankYou:
     if acting_user.dealership_id != task.dealership_id:
         raise PermissionDenied("Not your store's task.")
+    if task.assigned_to_id not in (None, acting_user.pk) and not acting_user.is_manager:
+        raise PermissionDenied("Only the person it is assigned to or a manager marks it sent.")
     task = ThankYou.objects.select_for_update().get(pk=task.pk)
     if task.status == ThankYou.Status.DONE:
         return task

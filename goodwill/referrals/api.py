@@ -246,6 +246,8 @@ def list_thank_yous(request, status: Literal["open", "done", "all"] = "open"):
     qs = ThankYou.objects.for_dealership(request.user.dealership_id).select_related(
         "referral", "assigned_to"
     )
+    if not request.user.is_manager:  # as on the page: a salesperson's own tasks
+        qs = qs.filter(assigned_to=request.user)
     if status != "all":
         qs = qs.filter(status=status)
     return [

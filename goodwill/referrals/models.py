@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 from goodwill.core.tenancy import TenantQuerySet
 from goodwill.customers.models import Customer
@@ -26,7 +26,18 @@ class ReferralQuerySet(TenantQuerySet):
         if not user.is_authenticated or user.dealership_id is None:
             return self.none()
         me = user.dealership_id
-        return self.filter(Q(from_dealership_id=me) | Q(to_dealership_id=me))
+        rows = self.filter(Q(from_dealership_id=me) | Q(to_dealership_id=me))
+        if user.sees_all_customers:
+            return rows
+        # A salesperson of a store that hides colleagues' customers: what they sent or were
+        # sent, a department's unassigned referrals, and what is about customers they may
+        # open. A colleague's customer's snapshot (name, phone, email, note) stays hidden.
+        return rows.filter(
+            Q(sent_by=user)
+            | Q(to_user=user)
+            | Q(to_dealership_id=me, to_user__isnull=True)
+            | Q(from_dealership_id=me, customer__in=Customer.objects.visible_to(user))
+        )
 
     def sent_by_store(self, dealership):
         return self.filter(from_dealership=dealership)
@@ -208,8 +219,26 @@ class Referral(models.Model):
         )  # fmt: skip
 
 
+class ReferralEventQuerySet(TenantQuerySet):
+    def seen_by(self, dealership):
+        """The lifecycle as `dealership` may read it, with the note it may read as
+        `shown_note`. Both stores see every step; the sending store reads every note, the
+        receiving store only the notes its own people wrote. The sender's own note (on
+        "sent") reaches the receiver only through the consent-scoped snapshot
+        (`Referral.shared_note`), and system notes (rewards) may name the sender's customers."""
+        me = getattr(dealership, "pk", dealership)
+        return self.annotate(
+            shown_note=Case(
+                When(Q(referral__from_dealership_id=me) | Q(actor_store_id=me), then=F("note")),
+                default=Value(""),
+                output_field=models.CharField(),
+            )
+        )
+
+
 class ReferralEvent(models.Model):
-    """Append-only lifecycle of a referral, seen by both stores (notes are for both)."""
+    """Append-only lifecycle of a referral, seen by both stores; each store reads the notes
+    `ReferralEventQuerySet.seen_by` allows it."""
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
@@ -222,6 +251,8 @@ class ReferralEvent(models.Model):
     old_status = models.CharField(max_length=12, blank=True)
     new_status = models.CharField(max_length=12, blank=True)
     note = models.CharField(max_length=500, blank=True)
+
+    objects = ReferralEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -252,9 +283,14 @@ class ReferralEvent(models.Model):
     def export_shared_with(cls, dealership):
         """The steps of referrals the store received (stored with the referral, on the
         sender's side; both stores see them)."""
-        return cls.objects.filter(referral__to_dealership=dealership).values(
-            "referral__public_id", "actor_id", "at", "verb", "old_status", "new_status", "note"
-        )
+        return (
+            cls.objects.seen_by(dealership)
+            .filter(referral__to_dealership=dealership)
+            .values(
+                "referral__public_id", "actor_id", "at", "verb", "old_status", "new_status",
+                "shown_note",
+            )
+        )  # fmt: skip
 
 
 def showroom_days() -> list[int]:

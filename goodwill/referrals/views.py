@@ -192,7 +192,9 @@ def referral_detail(request, referral_id):
         "can_work": can_work,
         # The sender's Customer row is read only by the sender's store.
         "customer": referral.customer if is_sender else None,
-        "events": referral.events.select_related("actor", "actor_store"),
+        "events": referral.events.seen_by(request.dealership).select_related(
+            "actor", "actor_store"
+        ),
         "actions_allowed": [
             (name, actions.ACTION_LABELS[name])
             for name, (sources, _) in actions.TRANSITIONS.items()
