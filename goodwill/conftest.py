@@ -277,9 +277,13 @@ def page_at(browser, live_server, browser_reports):
         browser_reports.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
-    def open_page(width=1280, height=900):
+    def open_page(width=1280, height=900, **context_options):
+        """`context_options` go to Playwright's `new_context` (e.g. `device_scale_factor=3`
+        for a phone's screen)."""
         context = browser.new_context(
-            viewport={"width": width, "height": height}, base_url=live_server.url
+            viewport={"width": width, "height": height},
+            base_url=live_server.url,
+            **context_options,
         )
         context.set_default_timeout(10_000)
         context.expose_function("__gwReport", lambda text: browser_reports.csp.append(text))

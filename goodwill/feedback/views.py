@@ -126,7 +126,7 @@ def survey_thanks(request, token):
             "link": link,
             "link_url": url,
             # segno writes the SVG from the URL alone: no text of ours goes into it.
-            "qr": mark_safe(qr_svg(url, scale=5)),  # nosec B308 B703 # segno's SVG of our own URL; no text of ours in it
+            "qr": mark_safe(qr_svg(url)),  # nosec B308 B703 # segno's SVG of our own URL; no text of ours in it
             "form": form,
             "introduced": request.GET.get("introduced") == "1",
         }

@@ -51,10 +51,13 @@ def vcard_filename(pro) -> str:
     return f"{slugify(pro.name or pro.store_name) or 'pro'}.vcf"
 
 
-def qr_svg(text: str, *, scale: int = 4) -> str:
-    """An inline SVG QR code (no XML declaration, fits in a page)."""
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code (no XML declaration) with a `viewBox` and no fixed size: the
+    page's CSS sizes it and the whole code, quiet zone included, scales with it."""
     out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="svg", scale=scale, xmldecl=False, svgns=True)
+    segno.make(text, error="m").save(
+        out, kind="svg", scale=1, xmldecl=False, svgns=True, omitsize=True
+    )
     return out.getvalue().decode()
 
 
@@ -75,6 +78,21 @@ def card_lines(pro) -> list[str]:
         lines.append(f"Address: {pro.address_line}")
     if pro.map_url:
         lines.append(f"Map: {pro.map_url}")
+    return lines
+
+
+def print_lines(pro) -> list[str]:
+    """The lines under the name on the printed card: no map link (the QR code carries the
+    address), each short enough for a business card."""
+    lines = [", ".join(p for p in (pro.title, pro.store_name) if p)]
+    if pro.phone:
+        lines.append(format_phone(pro.phone))
+    if pro.email:
+        lines.append(pro.email)
+    if pro.address_line:
+        lines.append(pro.address_line)
+    if pro.website:
+        lines.append(pro.website.removeprefix("https://").removeprefix("http://").rstrip("/"))
     return lines
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.network import actions
-from goodwill.network.cards import card_lines, pro_vcard, qr_svg, vcard_filename
+from goodwill.network.cards import print_lines, pro_vcard, qr_svg, vcard_filename
 from goodwill.network.forms import PartnershipForm, ProForm, ReasonForm
 from goodwill.network.models import Partnership, Pro
 from goodwill.network.suggest import suggest
@@ -113,7 +113,7 @@ def pro_detail(request, pro_id):
         {
             "nav": "network",
             "pro": pro,
-            "qr": qr_svg(pro_vcard(pro), scale=3),
+            "qr": qr_svg(pro_vcard(pro)),
             "partnership": partnership,
             "partnership_form": PartnershipForm(),
             "referrals": referrals,
@@ -152,7 +152,7 @@ def pro_print(request, pro_id):
     return render(
         request,
         "network/print.html",
-        {"pro": pro, "lines": card_lines(pro), "qr": qr_svg(pro_vcard(pro), scale=4)},
+        {"pro": pro, "lines": print_lines(pro), "qr": qr_svg(pro_vcard(pro))},
     )
 
 
@@ -220,6 +220,6 @@ def my_card(request):
         {
             "nav": "network",
             "card": card,
-            "qr": qr_svg(pro_vcard(card), scale=3) if card else "",
+            "qr": qr_svg(pro_vcard(card)) if card else "",
         },
     )
