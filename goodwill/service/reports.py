@@ -69,7 +69,7 @@ def advisor_day(user, *, now=None) -> dict:
             Opportunity.objects.for_dealership(store)
             .filter(Q(repair_order__advisor=user) | Q(raised_by=user))
             .select_related("customer", "vehicle", "referral__to_user", "repair_order")
-            .order_by("-created_at")[:20]
+            .order_by("-created_at", "-id")[:20]
         ),
         "fleet_in_shop": list(
             ros.open()

@@ -210,7 +210,7 @@ def _ro_context(request, ro, *, update_form=None, refer_form=None):
         "ro": ro,
         "valuation": valuation,
         "opportunities": list(
-            ro.opportunities.select_related("referral__to_user").order_by("created_at")
+            ro.opportunities.select_related("referral__to_user").order_by("created_at", "id")
         ),
         "history": list(
             RepairOrder.objects.for_dealership(ro.dealership_id)
@@ -294,7 +294,7 @@ def opportunity_list(request):
         "service/opportunities.html",
         {
             "nav": "service",
-            "rows": rows.order_by("-created_at")[:100],
+            "rows": rows.order_by("-created_at", "-id")[:100],
             "stages": Opportunity.Stage.choices,
             "rules": Opportunity.Rule.choices,
             "stage": stage,
