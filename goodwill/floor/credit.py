@@ -57,7 +57,9 @@ def shares_for(deal: Deal, policy: CreditPolicy) -> list[Share]:
         shares.append(Share(R.REFERRER, _pct(policy.referrer_share), why, user, party))
         pool -= shares[-1].share
     appointment = (
-        deal.appointments.exclude(set_by_id=deal.salesperson_id).order_by("created_at", "id").first()
+        deal.appointments.exclude(set_by_id=deal.salesperson_id)
+        .order_by("created_at", "id")
+        .first()
     )
     if appointment and policy.appointment_setter_share:
         shares.append(
