@@ -71,7 +71,9 @@ def load(n: int, seed: int) -> None:
 def bare_stream() -> tuple[float, int]:
     started = time.perf_counter()
     n = 0
-    for store_id in RepairOrder.objects.values_list("dealership_id", flat=True).distinct():
+    for store_id in (
+        RepairOrder.objects.order_by().values_list("dealership_id", flat=True).distinct()
+    ):
         rows = (
             RepairOrder.objects.filter(dealership_id=store_id)
             .order_by("vehicle_id", "opened_at", "id")
