@@ -92,6 +92,7 @@ def test_hostile_names_from_the_api_a_lead_and_a_colleague_run_no_script_anywher
         hostile["referral"],
     )
     pages = {
+        "my day": ("/", []),
         "customer list": ("/customers/", [BY_API, BY_LEAD]),
         "search": ("/customers/?q=plant", [BY_API, BY_LEAD]),
         "customer page (API)": (f"/customers/{by_api.public_id}/", [BY_API]),
@@ -150,6 +151,8 @@ def test_hostile_names_from_the_api_a_lead_and_a_colleague_run_no_script_anywher
     page.goto("/referrals/")
     _shows(page, BY_API, "inbox")
     _no_script_ran(page, "inbox")
+    page.goto("/")
+    _no_script_ran(page, "the salesperson's day")
     page.context.clear_cookies()
     login(page, "fiona")
     page.goto("/fails/")

@@ -4,16 +4,18 @@ referral — every page, API answer, email and its export — is gathered, and t
 private fields must be absent: the sender's note, the customer's last name, phone and email
 without consent, and the referrer customer of the sending store (name, phone, email) always."""
 
+import importlib
 import json
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core import mail
 
 from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer, make_staff
 from goodwill.referrals import actions
-from goodwill.referrals.models import Referral, ReferralEvent, ThankYou
+from goodwill.referrals.models import Referral, ReferralEvent, Reward, ThankYou
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +111,7 @@ def test_without_share_consent_the_receiving_store_reads_nothing_private(
 ):
     cody = carol.dealership.staff.get(username="cody")
     read = _everything_store_c_reads(won_referral, client_for, carol, cody)
+    assert any(where.startswith("email New referral") for where in read), list(read)
     assert any("a Honda Civic for his daughter" in text for text in read.values())
     assert any("Robert" in text for text in read.values())  # the first name is shared
     assert any("Alice Test" in text for text in read.values())  # who sent it, to thank
@@ -153,4 +156,15 @@ def test_the_sender_keeps_its_own_note_and_referrer_in_its_history(won_referral,
 def test_a_reward_the_receiving_store_pays_names_the_sending_salesperson(won_referral):
     reward = won_referral.rewards.get()
     assert reward.dealership_id == won_referral.to_dealership_id
+    assert reward.payee == "Alice Test (Capital City Ford)"
+
+
+def test_the_migration_renames_payees_stored_before_the_fix(won_referral):
+    migration = importlib.import_module(
+        "goodwill.referrals.migrations.0003_rewards_name_no_senders_customer"
+    )
+    reward = won_referral.rewards.get()
+    Reward.objects.filter(pk=reward.pk).update(payee="Rita Referrer")  # as stored before
+    migration.rename_payees(django_apps, None)
+    reward.refresh_from_db()
     assert reward.payee == "Alice Test (Capital City Ford)"
