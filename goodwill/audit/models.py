@@ -63,6 +63,7 @@ class AuditEntry(models.Model):
         VIEWED = "viewed", "Viewed a customer"
         SEARCHED = "searched", "Searched customers"
         EXPORTED = "exported", "Exported"
+        DOWNLOADED = "downloaded", "Downloaded a file"
         IMPORTED = "imported", "Imported"
         IMPORT_UNDONE = "import_undone", "Undid an import"
         MERGED = "merged", "Merged customers"

@@ -12,6 +12,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from goodwill.api.schemas import Error, StaffRef, staff_ref
+from goodwill.audit.actions import Verb, record
 from goodwill.jobs import progress as live
 from goodwill.jobs.models import Job
 
@@ -105,4 +106,5 @@ def job_file(request, job_id: UUID):
     path = Path(job.file_path) if job.file_path else None
     if job.status != Job.Status.DONE or path is None or not path.is_file():
         raise HttpError(404, "This job has no file to download (any more).")
+    record(request, Verb.DOWNLOADED, job, kind=job.kind, file=job.file_name or path.name)
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name or path.name)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from goodwill.audit.actions import Verb, record
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.jobs import progress as live
 from goodwill.jobs.models import Job
@@ -51,4 +52,5 @@ def job_file(request, job_id):
     path = Path(job.file_path) if job.file_path else None
     if job.status != Job.Status.DONE or path is None or not path.is_file():
         raise Http404("This job has no file to download (any more).")
+    record(request, Verb.DOWNLOADED, job, kind=job.kind, file=job.file_name or path.name)
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name or path.name)
