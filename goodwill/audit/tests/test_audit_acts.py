@@ -138,8 +138,7 @@ def test_an_import_its_undo_and_an_export_are_one_entry_each(
         client_for(dana).get(f"/jobs/{job_id}/file/"),
         ApiClient(dana).get(f"/jobs/{job_id}/file", check_schema=False),
     ):
-        assert response.status_code == 200
-        response.close()
+        assert response.status_code == 200 and b"".join(response.streaming_content)[:2] == b"PK"
     downloads = acts(store_a, Verb.DOWNLOADED)
     assert sorted(e.via for e in downloads) == ["api", "page"]
     assert {(e.object_id, e.detail["kind"]) for e in downloads} == {(job_id, "imports.export")}
