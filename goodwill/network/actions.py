@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from goodwill.core.contact import normalise_email, normalise_phone
-from goodwill.network.models import NetworkEvent, Partnership, Pro, ProMake
+from goodwill.network.models import CardPhoto, NetworkEvent, Partnership, Pro, ProMake
 
 PRO_FIELDS = (
     "store_name",
@@ -190,6 +190,47 @@ def publish_card(user, *, title: str = "", specialties=None) -> Pro:
     _sync_makes(pro)
     _event(pro, "published", actor=user, changes={"card": ["", str(pro)]})
     return pro
+
+
+CARD_FIELDS = ("title", "phone", "email", "specialties", "card_line")
+
+
+@transaction.atomic
+def edit_card(
+    card: Pro, *, acting_user, photo: bytes | None = None, remove_photo=False, **fields
+) -> dict:
+    """A member edits their own card: title, phone, email, specialties, the line at its foot
+    and the photo (`photo` is a JPEG from `cards.card_photo_jpeg`). One history row."""
+    unknown = set(fields) - set(CARD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown card fields: {sorted(unknown)}")
+    card = Pro.objects.select_for_update().get(pk=card.pk)
+    if not card.listed or card.user_id != acting_user.pk:
+        raise PermissionDenied("Only its owner edits a card.")
+    before = {k: getattr(card, k) for k in fields}
+    for k, v in fields.items():
+        setattr(card, k, v)
+    _normalise(card, card.dealership.phone_region)
+    changes = {
+        k: [", ".join(before[k]) if k == "specialties" else str(before[k] or ""),
+            ", ".join(getattr(card, k)) if k == "specialties" else str(getattr(card, k) or "")]
+        for k in fields
+        if before[k] != getattr(card, k)
+    }  # fmt: skip
+    if photo:
+        CardPhoto.objects.update_or_create(
+            pro=card, defaults={"dealership_id": card.dealership_id, "jpeg": photo}
+        )
+        changes["photo"] = ["a photo" if card.photo_version else "", "a new photo"]
+        card.photo_version += 1
+    elif remove_photo and card.photo_version:
+        CardPhoto.objects.filter(pro=card).delete()
+        changes["photo"] = ["a photo", ""]
+        card.photo_version = 0
+    if changes:
+        card.save(update_fields=[k for k in changes if k != "photo"] + ["photo_version"])
+        _event(card, "card_edited", actor=acting_user, changes=changes)
+    return changes
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from goodwill.core.forms import Form
+from goodwill.network.cards import PHOTO_MAX_BYTES, card_photo_jpeg
 from goodwill.network.models import SPECIALTIES
 
 
@@ -72,3 +74,55 @@ class PartnershipForm(Form):
 
 class ReasonForm(Form):
     reason = forms.CharField(max_length=300, required=False)
+
+
+class CardForm(Form):
+    """A member's own card: what it says besides their name and store."""
+
+    title = forms.CharField(max_length=80, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    email = forms.CharField(max_length=254, required=False)
+    specialties = forms.CharField(
+        max_length=300, required=False, help_text="e.g. " + ", ".join(SPECIALTIES[:6])
+    )
+    card_line = forms.CharField(
+        label="Line at the foot of the card",
+        max_length=90,
+        required=False,
+        help_text="Your own words, e.g. “Send me your commercial-truck buyers!”",
+    )
+    photo = forms.FileField(
+        required=False,
+        help_text="Optional: a JPEG or PNG of up to 5 MB, shown square on the card.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+    remove_photo = forms.BooleanField(required=False, label="Remove my photo")
+
+    def __init__(self, *args, card=None, **kwargs):
+        if card is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                **{f: getattr(card, f) for f in ("title", "phone", "email", "card_line")},
+                "specialties": ", ".join(card.specialties),
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.input_type = "tel"  # one `type`, the phone keypad
+        self.fields["email"].widget = forms.EmailInput()
+
+    def clean_specialties(self):
+        return _split(self.cleaned_data["specialties"])
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        if upload.size > PHOTO_MAX_BYTES:
+            raise forms.ValidationError("A photo of at most 5 MB, please.")
+        try:
+            return card_photo_jpeg(upload.read())
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["photo"]) from exc
+
+    @property
+    def card_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        return {"photo": data.pop("photo"), "remove_photo": data.pop("remove_photo"), **data}

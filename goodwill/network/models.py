@@ -79,6 +79,10 @@ class Pro(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     website = models.URLField(blank=True)
     notes = models.TextField("notes from the visit", max_length=5000, blank=True)
+    # A member's own card: the line at its foot, and which photo it shows (0: none; the
+    # number changes with each new photo, so a link to it never shows a stale one).
+    card_line = models.CharField("line at the foot of the card", max_length=90, blank=True)
+    photo_version = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -248,6 +252,23 @@ class Partnership(models.Model):
         return cls.objects.filter(partner_store=dealership).values(
             "public_id", "dealership__name", "status", "terms", "created_at", "agreed_at"
         )
+
+
+class CardPhoto(models.Model):
+    """The photo on a pro's card: a small JPEG we re-encoded from the upload (no metadata of
+    the original survives), kept in the database so no file store is needed."""
+
+    EXPORT_EXCLUDE = ("jpeg",)  # an image, not a table cell: the export says which cards have one
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
+    pro = models.OneToOneField(Pro, on_delete=models.CASCADE, related_name="photo")
+    jpeg = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["dealership", "pro"], name="network_cardphoto_pro")]
 
 
 class NetworkEvent(models.Model):

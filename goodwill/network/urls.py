@@ -12,6 +12,8 @@ urlpatterns = [
     path("<uuid:pro_id>/edit/", views.pro_edit, name="edit"),
     path("<uuid:pro_id>/card.vcf", views.pro_vcard_download, name="vcard"),
     path("<uuid:pro_id>/print/", views.pro_print, name="print"),
+    path("<uuid:pro_id>/card.pdf", views.pro_card_pdf, name="pdf"),
+    path("<uuid:pro_id>/photo.jpg", views.pro_photo, name="photo"),
     path("<uuid:pro_id>/partnership/", views.partnership_propose, name="propose"),
     path(
         "partnerships/<uuid:partnership_id>/accept/",

@@ -3,15 +3,22 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.network import actions
-from goodwill.network.cards import print_lines, pro_vcard, qr_svg, vcard_filename
-from goodwill.network.forms import PartnershipForm, ProForm, ReasonForm
-from goodwill.network.models import Partnership, Pro
+from goodwill.network.cards import (
+    card_pdf,
+    card_pdf_filename,
+    print_lines,
+    pro_vcard,
+    qr_svg,
+    vcard_filename,
+)
+from goodwill.network.forms import CardForm, PartnershipForm, ProForm, ReasonForm
+from goodwill.network.models import CardPhoto, Partnership, Pro
 from goodwill.network.suggest import suggest
 
 OPEN = [Partnership.Status.PROPOSED, Partnership.Status.AGREED]
@@ -207,19 +214,58 @@ def partnership_answer(request, partnership_id, decision):
     return redirect("network:list")
 
 
+def _photo(pro) -> bytes:
+    if not pro.photo_version:
+        return b""
+    return bytes(CardPhoto.objects.filter(pro=pro).values_list("jpeg", flat=True).first() or b"")
+
+
+@staff_required
+def pro_photo(request, pro_id):
+    pro = get_pro_for_user(request, pro_id)
+    jpeg = _photo(pro)
+    if not jpeg:
+        raise Http404("No photo on this card.")
+    response = HttpResponse(jpeg, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"  # the link carries the version
+    return response
+
+
+@staff_required
+def pro_card_pdf(request, pro_id):
+    """The card as a one-page 3.5 × 2 in PDF, drawn in the request (fpdf2, no browser)."""
+    pro = get_pro_for_user(request, pro_id)
+    response = HttpResponse(card_pdf(pro, _photo(pro)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{card_pdf_filename(pro)}"'
+    return response
+
+
 @staff_required
 def my_card(request):
+    """The member's own card: publish it, then edit what it says (history on each save)."""
     card = Pro.objects.filter(user=request.user, listed=True).first()
     if request.method == "POST" and card is None:
         card = actions.publish_card(request.user)
         messages.success(request, "Your card is published in the Goodwill directory.")
         return redirect("network:my_card")
+    form = CardForm(request.POST or None, request.FILES or None, card=card)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = actions.edit_card(card, acting_user=request.user, **form.card_fields)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Your card is saved." if changes else "Nothing changed.")
+            return redirect("network:my_card")
     return render(
         request,
         "network/my_card.html",
         {
             "nav": "network",
             "card": card,
+            "form": form,
             "qr": qr_svg(pro_vcard(card)) if card else "",
+            "events": card.events.select_related("actor")[:10] if card else [],
         },
+        status=422 if form.errors else 200,
     )
