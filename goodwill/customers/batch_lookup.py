@@ -72,14 +72,12 @@ def _chunks(values: list, size: int = CHUNK):
         yield values[start : start + size]
 
 
-def _by_value(qs, field: str, values, value_field: str) -> dict:
+def _by_value(qs, field: str, values, customer_field: str = "customer_id") -> dict:
     """{value: sorted customer ids} for the values, in chunks."""
     found = defaultdict(list)
     values = sorted(values)
     for chunk in _chunks(values):
-        for value, cid in qs.filter(**{f"{field}__in": chunk}).values_list(
-            value_field, "customer_id" if value_field != "id" else "id"
-        ):
+        for value, cid in qs.filter(**{f"{field}__in": chunk}).values_list(field, customer_field):
             found[value].append(cid)
     for ids in found.values():
         ids.sort()
@@ -172,22 +170,17 @@ def candidate_ids_many(dealership, entries: list[Entered]) -> list[set[int]]:
     out: list[set[int]] = [set() for _ in entries]
     store = {"dealership": dealership}
     phones = _by_value(
-        CustomerPhone.objects.filter(**store),
-        "number",
-        {p for e in entries for p in e.phones},
-        "number",
+        CustomerPhone.objects.filter(**store), "number", {p for e in entries for p in e.phones}
     )
     emails = _by_value(
         CustomerEmail.objects.filter(**store),
         "address_lower",
         {a.lower() for e in entries for a in e.emails},
-        "address_lower",
     )
     vins = _by_value(
         Vehicle.objects.filter(**store),
         "vin",
         {e.vin_key for e in entries if len(e.vin_key) == 17},
-        "vin",
     )
     # upper(street): dedupe_cust_street (dealership_id, upper(street)) on PostgreSQL.
     streets = _by_value(

@@ -180,7 +180,9 @@ def process(batch: ImportBatch, rows, *, acting_user, reason, counts, errors) ->
         best = min(scored, key=lambda m: (-m[0], _order(m[1]))) if scored else None
         kind = _kind(best)
         counts[kind] += 1
-        plan = Planned(number, rec, kind, target=best[1] if best else None, best=best)
+        # Below "likely" the best candidate is no match: a new customer, no duplicate_of.
+        target = best[1] if kind != "new" else None
+        plan = Planned(number, rec, kind, target=target, best=best)
         if kind == "duplicate" and batch.on_duplicate == ImportBatch.OnDuplicate.SKIP:
             counts["skipped"] += 1
             plan.skipped = True

@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goodwill.conftest import make_customer
+from goodwill.customers import actions as customer_actions
+from goodwill.customers.batch_lookup import Entered, candidate_ids_many
 from goodwill.customers.models import Customer, CustomerEvent, Vehicle
 from goodwill.customers.vin import check_digit
 from goodwill.imports import actions, batching
@@ -81,12 +83,14 @@ def test_dry_run_counts_are_the_commits_at_any_batch_size(store_a, alice, mike, 
     assert "No name" in reasons and "check digit" in reasons.lower()
     batch = actions.run(upload_bytes(store_a, mike, "t.csv", data), commit=True, acting_user=mike)
     assert _counts(batch) == EXPECTED
-    records = {r.row: r.action for r in ImportedRecord.objects.filter(batch=batch)}
+    records = {r.row: r for r in ImportedRecord.objects.filter(batch=batch)}
     for number, (_, why, kind) in enumerate(TABLE, start=1):
         if kind == "invalid":
             assert number not in records, why
-        else:
-            assert records[number] == ("updated" if kind == "updated" else "created"), why
+            continue
+        assert records[number].action == ("updated" if kind == "updated" else "created"), why
+        # Only a likely duplicate points at the customer it resembles.
+        assert (records[number].duplicate_of is not None) == (kind == "duplicate"), why
     assert Customer.objects.count() == customers + EXPECTED["new"] + EXPECTED["duplicate"]
     zoe = Customer.objects.get(first_name="Zoe")
     assert zoe.street == "7 Oak Ave" and zoe.emails.get().address == "zoe@example.com"
@@ -158,3 +162,27 @@ def test_dry_run_equals_commit_on_any_file(store_a, alice, mike, monkeypatch, ro
         assert sum(done.counts[k] for k in ("new", "updated", "duplicate", "invalid")) == len(rows)
         assert Customer.objects.count() == before + done.counts["new"] + done.counts["duplicate"]
         transaction.set_rollback(True)
+
+
+def test_the_batch_lookups_find_the_stores_customers_by_each_key(store_a, alice):
+    """Each key alone finds the customer (a name spelt nothing alike, so only the key
+    can), and a customer of another store is never a candidate."""
+    them = make_customer(
+        store_a,
+        alice,
+        first_name="Quentin",
+        last_name="Zabrowski",
+        phones={"mobile": "512 555 0177"},
+        emails={"personal": "qz@example.com"},
+        street="4410 Burnet Rd",
+    )
+    customer_actions.add_vehicle(them, acting_user=alice, vin=GOOD_VIN)
+    entries = [
+        Entered(first_name="Amy", last_name="Ng", phones=("+15125550177",)),
+        Entered(first_name="Amy", last_name="Ng", emails=("QZ@example.com",)),
+        Entered(first_name="Amy", last_name="Ng", vin=GOOD_VIN.lower()),
+        Entered(first_name="Amy", last_name="Ng", street="4410  burnet rd"),
+        Entered(first_name="Amy", last_name="Ng", street="12 Other St"),
+    ]
+    found = candidate_ids_many(store_a, entries)
+    assert found[:4] == [{them.pk}] * 4 and found[4] == set()
