@@ -3,9 +3,11 @@
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import CharField, Value
+from django.core import signing
+from django.db.models import CharField, Q, Value
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
 from goodwill.api.idempotency import run_idempotent
 from goodwill.api.responses import json_answer
@@ -132,7 +134,9 @@ class CustomerOut(Schema):
 
 
 class CustomerPage(Page[CustomerOut]):
-    pass
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page"
+    )
 
 
 class VehicleIn(In):
@@ -287,28 +291,67 @@ def _contact_points(payload, name):
     return {item.label: getattr(item, attr) for item in items}
 
 
-@router.get("/customers", response=CustomerPage, summary="List or search customers")
+# The list's order, ending with a unique key so that pages never overlap or skip (names
+# repeat: 18,520 rows walked by offset once gave 18,501 distinct customers); the signed
+# cursor carries the last row's values of these columns (the public id, never the pk).
+CURSOR_ORDER = ("last_name", "first_name", "company_name", "public_id")
+CURSOR_SALT = "goodwill.customers.cursor"
+
+
+def _after(qs, cursor: str):
+    """Rows strictly after the signed cursor's row in `CURSOR_ORDER` (a keyset page: as
+    fast at row 1,000,000 as at row 1, and stable while customers are added)."""
+    try:
+        values = signing.loads(cursor, salt=CURSOR_SALT)
+    except signing.BadSignature:
+        raise HttpError(422, "cursor is not one this API gave out.") from None
+    after, equal = Q(), {}
+    for name, value in zip(CURSOR_ORDER, values, strict=True):
+        after |= Q(**equal, **{f"{name}__gt": value})
+        equal[name] = value
+    return qs.filter(after)
+
+
+def _cursor(c: Customer) -> str:
+    return signing.dumps([str(getattr(c, name)) for name in CURSOR_ORDER], salt=CURSOR_SALT)
+
+
+@router.get(
+    "/customers",
+    response={200: CustomerPage, 422: Error},
+    summary="List or search customers",
+)
 def list_customers(
     request,
     q: str = text_param(200, description="Name fragment, phone, email or VIN"),
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
+    cursor: str = text_param(
+        500,
+        description="For syncing every customer: `next_cursor` of the previous page (then "
+        "leave `offset` at 0). Pages by last name, first name, company and a unique key, so "
+        "a walk sees each customer once.",
+    ),
 ):
     """Three queries whatever the page size (token, customers, their phones and emails),
     answered without a second validation pass (`goodwill.api.responses`)."""
-    qs = _visible(request).only(*READ_FIELDS)
+    qs = _visible(request).only(*READ_FIELDS).order_by(*CURSOR_ORDER)
     if q:
         qs = filter_customers(qs, q, dealership=request.dealership)
         record(request, Verb.SEARCHED, query=q)
+    if cursor:
+        qs = _after(qs, cursor)
     rows = list(qs[offset : offset + limit + 1])
     page = rows[:limit]
     contacts = contact_points([c.pk for c in page])
+    has_more = len(rows) > limit
     return json_answer(
         {
             "items": [customer_out(c, contacts[c.pk]) for c in page],
             "limit": limit,
             "offset": offset,
-            "has_more": len(rows) > limit,
+            "has_more": has_more,
+            "next_cursor": _cursor(page[-1]) if has_more else None,
         }
     )
 

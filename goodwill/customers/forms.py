@@ -137,4 +137,4 @@ class AssignForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = User.objects.filter(
             dealership=dealership, is_active=True
-        ).order_by("first_name", "last_name")
+        ).order_by("first_name", "last_name", "id")

@@ -118,7 +118,7 @@ class Customer(models.Model):
     )
 
     class Meta:
-        ordering = ["last_name", "first_name", "company_name"]
+        ordering = ["last_name", "first_name", "company_name", "id"]
         indexes = [
             # Customer list of a store, sorted by name.
             models.Index(
@@ -247,7 +247,7 @@ class Vehicle(models.Model):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-year", "make", "model"]
+        ordering = ["-year", "make", "model", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["dealership", "vin"],
@@ -295,7 +295,7 @@ class Consent(models.Model):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["channel"]
+        ordering = ["channel", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "channel"],

@@ -40,7 +40,7 @@ class DeactivateForm(Form):
         self.fields["reassign_to"].queryset = (
             User.objects.filter(dealership_id=user.dealership_id, is_active=True)
             .exclude(pk=user.pk)
-            .order_by("first_name")
+            .order_by("first_name", "id")
         )
 
 

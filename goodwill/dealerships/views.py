@@ -31,7 +31,7 @@ def staff_list(request):
     staff = (
         User.objects.filter(dealership=request.dealership)
         .annotate(customer_count=Count("sales_customers", distinct=True))
-        .order_by("-is_active", "first_name", "last_name")
+        .order_by("-is_active", "first_name", "last_name", "id")
     )
     return render(
         request,

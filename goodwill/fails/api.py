@@ -199,7 +199,7 @@ def my_follow_ups(request):
     qs = FollowUp.objects.for_dealership(request.dealership).filter(
         owner=request.user, status=FollowUp.Status.DUE
     )
-    return [_follow_up_out(f) for f in qs.select_related("customer").order_by("due_at")[:100]]
+    return [_follow_up_out(f) for f in qs.select_related("customer").order_by("due_at", "id")[:100]]
 
 
 def _follow_up_out(f: FollowUp) -> dict:

@@ -44,7 +44,7 @@ class StepForm(Form):
             Pro.objects.for_dealership(dealership)
             .filter(is_active=True)
             .exclude(store=dealership)
-            .order_by("store_name", "first_name")
+            .order_by("store_name", "first_name", "id")
         )
 
 
@@ -91,7 +91,7 @@ def queue(request):
         FollowUp.objects.for_dealership(store)
         .filter(owner=request.user, status=FollowUp.Status.DUE, due_at__lte=timezone.now())
         .select_related("customer", "case")
-        .order_by("due_at")[:20]
+        .order_by("due_at", "id")[:20]
     )
     return render(
         request,
@@ -127,7 +127,7 @@ def case_detail(request, case_id, step_form=None, close_form=None):
             "deal": deal,
             "events": events,
             "steps": list(case.steps.select_related("actor", "appointment")),
-            "follow_ups": list(case.follow_ups.order_by("due_at")),
+            "follow_ups": list(case.follow_ups.order_by("due_at", "id")),
             "ask_rules": outreach_policy.settings_for(case.dealership_id),
             "can_work": case.is_open
             and (case.claimed_by_id == request.user.pk or request.user.is_manager),

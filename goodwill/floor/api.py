@@ -285,7 +285,7 @@ def _working_deal(request, deal_id) -> Deal:
 
 @router.get("/ups", response=list[UpOut], summary="Waiting ups, with who takes each")
 def list_ups(request, status: choices(Up.Status) = "waiting"):
-    rows = list(_ups(request).filter(status=status).order_by("-logged_at")[:100])
+    rows = list(_ups(request).filter(status=status).order_by("-logged_at", "-id")[:100])
     places = rotation.line(request.dealership, actions.floor_settings(request.dealership))
     return [up_out(u, rotation.who_takes(u, places) if status == "waiting" else None) for u in rows]
 
@@ -393,7 +393,7 @@ def list_deals(request, outcome: choices(Deal.Outcome) | None = None):
     )
     if outcome:
         qs = qs.filter(outcome=outcome)
-    return [deal_out(d) for d in qs.order_by("-opened_at")[:50]]
+    return [deal_out(d) for d in qs.order_by("-opened_at", "-id")[:50]]
 
 
 @router.get("/deals/{uuid:deal_id}", response=DealOut, tags=["deals"])
@@ -512,7 +512,7 @@ def list_appointments(request):
             starts_at__gte=timezone.now() - timezone.timedelta(hours=12),
         )
         .select_related("customer", "salesperson", "set_by", "deal")
-        .order_by("starts_at")[:100]
+        .order_by("starts_at", "id")[:100]
     )
     return [appointment_out(a) for a in qs]
 

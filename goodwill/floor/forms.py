@@ -13,7 +13,7 @@ def _staff_choices(dealership, roles=None):
     qs = User.objects.filter(dealership=dealership, is_active=True, deactivated_at__isnull=True)
     if roles:
         qs = qs.filter(role__in=roles)
-    return qs.order_by("first_name", "last_name")
+    return qs.order_by("first_name", "last_name", "id")
 
 
 class UpForm(Form):

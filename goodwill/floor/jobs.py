@@ -53,7 +53,7 @@ def remind_appointments(now=None, *, batch: int = 200) -> int:
             starts_at__gt=now,
             starts_at__lte=now + REMIND_AHEAD,
         )
-        .order_by("starts_at")
+        .order_by("starts_at", "id")
         .values_list("pk", flat=True)[:batch]
     )
     reminded = 0

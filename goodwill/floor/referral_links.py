@@ -22,7 +22,7 @@ def received(dealership):
         Referral.objects.received_by_store(dealership)
         .filter(status__in=Referral.OPEN, ups__isnull=True)
         .select_related("sent_by", "from_dealership", "to_user")
-        .order_by("-sent_at")
+        .order_by("-sent_at", "-id")
     )
 
 

@@ -78,7 +78,7 @@ def board_context(request, form=None):
         Deal.objects.visible_to(request.user)
         .filter(outcome=Deal.Outcome.OPEN, salesperson=request.user)
         .select_related("customer", "up")
-        .order_by("-opened_at")[:20]
+        .order_by("-opened_at", "-id")[:20]
     )
     me = next((p for p in places if p.user.pk == request.user.pk), None)
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -370,7 +370,7 @@ def appointments(request):
         Appointment.objects.for_dealership(request.dealership)
         .filter(customer__in=Customer.objects.visible_to(request.user), starts_at__gte=start)
         .select_related("customer", "salesperson", "set_by", "deal")
-        .order_by("starts_at")[:100]
+        .order_by("starts_at", "id")[:100]
     )
     return render(request, "floor/appointments.html", {"nav": "floor", "appointments": rows})
 
@@ -451,7 +451,7 @@ def report(request):
         behind = list(
             reports.drill_down(store, request.GET)
             .select_related("customer", "salesperson", "deal")
-            .order_by("-logged_at")[:100]
+            .order_by("-logged_at", "-id")[:100]
         )
     return render(
         request,

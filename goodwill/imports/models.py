@@ -134,5 +134,5 @@ class ImportedRecord(models.Model):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["row"]
+        ordering = ["row", "id"]
         indexes = [models.Index(fields=["dealership", "batch"], name="imports_record_batch")]

@@ -145,7 +145,7 @@ def _referrals(user, now, ack_hours) -> list[Item]:
         Referral.objects.visible_to(user)
         .filter(to_dealership_id=user.dealership_id, status=Referral.Status.SENT)
         .select_related("from_dealership", "to_user")
-        .order_by("ack_due_at", "sent_at")
+        .order_by("ack_due_at", "sent_at", "id")
     )
     mine = Q(to_user=user)
     if user.is_manager:  # a referral to a department waits for a manager to route it
@@ -224,7 +224,7 @@ def _floor(user, now, start, end) -> list[Item]:
         Up.objects.for_dealership(user.dealership_id)
         .filter(status=Up.Status.WAITING, designated_to=user)
         .select_related("customer")
-        .order_by("logged_at")[:LIMIT]
+        .order_by("logged_at", "id")[:LIMIT]
     ):
         items.append(
             Item(
@@ -246,7 +246,7 @@ def _floor(user, now, start, end) -> list[Item]:
         TurnOver.objects.for_dealership(user.dealership_id)
         .filter(to_user=user, result=TurnOver.Result.PENDING, deal__outcome=Deal.Outcome.OPEN)
         .select_related("deal__customer", "from_user")
-        .order_by("at")[:LIMIT]
+        .order_by("at", "id")[:LIMIT]
     ):
         deal_url = reverse("floor:deal", kwargs={"deal_id": to.deal.public_id})
         items.append(
@@ -273,7 +273,7 @@ def _floor(user, now, start, end) -> list[Item]:
             starts_at__lt=end,
         )
         .select_related("customer")
-        .order_by("starts_at")[:LIMIT]
+        .order_by("starts_at", "id")[:LIMIT]
     ):
         customer = appointment.customer
         items.append(
@@ -306,7 +306,7 @@ def _open_work(user) -> list[Item]:
     for thanks in (
         ThankYou.objects.for_dealership(user.dealership_id)
         .filter(assigned_to=user, status=ThankYou.Status.OPEN)
-        .order_by("created_at")[:LIMIT]
+        .order_by("created_at", "id")[:LIMIT]
     ):
         items.append(
             Item(
@@ -325,7 +325,7 @@ def _open_work(user) -> list[Item]:
         FailsCase.objects.visible_to(user)
         .filter(claimed_by=user, status=FailsCase.Status.CLAIMED)
         .select_related("customer")
-        .order_by("claimed_at")[:LIMIT]
+        .order_by("claimed_at", "id")[:LIMIT]
     ):
         case_url = reverse("fails:case", kwargs={"case_id": case.public_id})
         items.append(
@@ -369,7 +369,7 @@ def _replies(user) -> list[Item]:
         Message.objects.for_dealership(user.dealership_id)
         .filter(direction=Message.Direction.IN, recipient=user, read_at__isnull=True)
         .select_related("customer")
-        .order_by("at")[:LIMIT]
+        .order_by("at", "id")[:LIMIT]
     ):
         url = reverse("messaging:conversation", kwargs={"customer_id": message.customer.public_id})
         items.append(

@@ -99,7 +99,7 @@ class Pro(models.Model):
     objects = ProQuerySet.as_manager()
 
     class Meta:
-        ordering = ["store_name", "first_name", "last_name"]
+        ordering = ["store_name", "first_name", "last_name", "id"]
         indexes = [
             models.Index(fields=["dealership", "store_name"], name="network_pro_store_name"),
             models.Index(fields=["dealership", "user"], name="network_pro_store_user"),
@@ -231,7 +231,7 @@ class Partnership(models.Model):
     objects = QuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["dealership", "status"], name="network_partner_store_status"),
             # Proposals waiting for my answer.

@@ -90,7 +90,7 @@ def counted_since(customer, since: datetime, *, kind: str | None = None) -> list
     )
     if kind:
         rows = rows.filter(kind=kind)
-    return list(rows.order_by("at").values_list("at", flat=True))
+    return list(rows.order_by("at", "id").values_list("at", flat=True))
 
 
 def _when(at: datetime, zone: ZoneInfo) -> str:
@@ -121,7 +121,7 @@ def may_ask(customer, kind: str, channel: str, *, at: datetime | None = None) ->
     name = customer.first_name or customer.display_name
 
     if kind in Ask.ASKING:
-        hold = open_holds(customer).order_by("started_at").first()
+        hold = open_holds(customer).order_by("started_at", "id").first()
         if hold is not None:
             return Decision(
                 False,
@@ -250,7 +250,7 @@ def reach_many(
         Ask.objects.for_dealership(dealership.pk)
         .counted()
         .filter(customer_id__in=ids, at__gt=at - WEEK)
-        .order_by("at")
+        .order_by("at", "id")
         .values_list("customer_id", "at")
     ):
         week.setdefault(customer_id, []).append(when)

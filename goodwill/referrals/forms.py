@@ -83,7 +83,7 @@ class SendReferralForm(Form):
         self.fields["to_user"].queryset = (
             User.objects.filter(dealership_id=user.dealership_id, is_active=True)
             .exclude(pk=user.pk)
-            .order_by("first_name", "last_name")
+            .order_by("first_name", "last_name", "id")
         )
         for name in ("customer", "referrer_customer"):
             self._shortlist(name, visible, user)

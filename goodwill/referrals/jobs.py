@@ -14,7 +14,7 @@ def remind_unacknowledged(now=None, *, batch: int = 200) -> int:
         Referral.objects.filter(
             status=Referral.Status.SENT, reminded_at__isnull=True, ack_due_at__lte=now
         )
-        .order_by("ack_due_at")
+        .order_by("ack_due_at", "id")
         .values_list("pk", flat=True)[:batch]
     )
     reminded = 0

@@ -358,7 +358,7 @@ class ThankYou(models.Model):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["status", "-created_at"]
+        ordering = ["status", "-created_at", "-id"]
         indexes = [
             models.Index(fields=["dealership", "status", "created_at"], name="referrals_thanks"),
         ]
@@ -391,7 +391,7 @@ class Reward(models.Model):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["dealership", "status", "created_at"], name="referrals_rewards"),
         ]

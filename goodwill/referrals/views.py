@@ -270,7 +270,7 @@ def thanks(request):
         {
             "nav": "referrals",
             "tasks": tasks.filter(status=ThankYou.Status.OPEN)[:100],
-            "done": tasks.filter(status=ThankYou.Status.DONE).order_by("-done_at")[:20],
+            "done": tasks.filter(status=ThankYou.Status.DONE).order_by("-done_at", "-id")[:20],
             "rewards": rewards[:100],
             "decision_form": RewardDecisionForm(),
         },

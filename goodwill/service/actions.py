@@ -258,7 +258,7 @@ def _booked_visit(customer, opened_at):
             status__in=[ServiceVisit.Status.BOOKED, ServiceVisit.Status.ARRIVED],
             scheduled_for__range=(opened_at - timedelta(days=3), opened_at + timedelta(days=3)),
         )
-        .order_by("scheduled_for")
+        .order_by("scheduled_for", "id")
         .first()
     )
 

@@ -600,7 +600,7 @@ def _specials(request):
 
 @router.get("/service-specials", response=list[SpecialOut], summary="The store's specials")
 def list_specials(request, current: bool = False):
-    rows = list(_specials(request).order_by("-starts_on")[:200])
+    rows = list(_specials(request).order_by("-starts_on", "-id")[:200])
     if current:
         rows = [s for s in rows if s.is_current(timezone.localdate())]
     return [special_out(s) for s in rows]

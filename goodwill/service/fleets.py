@@ -66,7 +66,7 @@ def summary(fleet: Fleet, *, now=None) -> dict:
     ros = (
         RepairOrder.objects.for_dealership(fleet.dealership_id)
         .filter(vehicle_id__in=list(rows), opened_at__gte=year_start - timedelta(days=365))
-        .order_by("-opened_at")
+        .order_by("-opened_at", "-id")
     )
     for ro in ros:
         row = rows[ro.vehicle_id]

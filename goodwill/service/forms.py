@@ -22,7 +22,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 def advisors(dealership):
     return User.objects.filter(
         dealership=dealership, is_active=True, role__in=User.SERVICE_ROLES
-    ).order_by("first_name", "last_name")
+    ).order_by("first_name", "last_name", "id")
 
 
 class RepairOrderForm(Form):

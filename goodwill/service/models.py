@@ -154,7 +154,7 @@ class ServiceSpecial(models.Model):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-starts_on", "title"]
+        ordering = ["-starts_on", "title", "id"]
         indexes = [models.Index(fields=["dealership", "starts_on"], name="service_special_store")]
 
     def __str__(self) -> str:

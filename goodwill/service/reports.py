@@ -60,11 +60,13 @@ def advisor_day(user, *, now=None) -> dict:
     mine = ros if user.is_manager else ros.filter(advisor=user)
     open_ros = mine.open()
     return {
-        "today": list(mine.filter(opened_at__gte=start, opened_at__lt=end).order_by("opened_at")),
-        "promised_today": list(
-            open_ros.filter(promised_at__gte=now, promised_at__lt=end).order_by("promised_at")
+        "today": list(
+            mine.filter(opened_at__gte=start, opened_at__lt=end).order_by("opened_at", "id")
         ),
-        "late": list(open_ros.filter(promised_at__lt=now).order_by("promised_at")[:50]),
+        "promised_today": list(
+            open_ros.filter(promised_at__gte=now, promised_at__lt=end).order_by("promised_at", "id")
+        ),
+        "late": list(open_ros.filter(promised_at__lt=now).order_by("promised_at", "id")[:50]),
         "raised": list(
             Opportunity.objects.for_dealership(store)
             .filter(Q(repair_order__advisor=user) | Q(raised_by=user))
@@ -75,7 +77,7 @@ def advisor_day(user, *, now=None) -> dict:
             ros.open()
             .filter(customer__fleet__isnull=False)
             .select_related("customer__fleet")
-            .order_by("opened_at")[:50]
+            .order_by("opened_at", "id")[:50]
         ),
         "visits_today": list(
             ServiceVisit.objects.for_dealership(store)

@@ -135,7 +135,7 @@ def ro_list(request):
     return render(
         request,
         "service/ro_list.html",
-        {"nav": "service", "rows": rows.order_by("-opened_at")[:100], "q": q},
+        {"nav": "service", "rows": rows.order_by("-opened_at", "-id")[:100], "q": q},
     )
 
 
@@ -216,7 +216,7 @@ def _ro_context(request, ro, *, update_form=None, refer_form=None):
             RepairOrder.objects.for_dealership(ro.dealership_id)
             .filter(vehicle=ro.vehicle)
             .exclude(pk=ro.pk)
-            .order_by("-opened_at")[:10]
+            .order_by("-opened_at", "-id")[:10]
         ),
         "update_form": update_form
         or RepairOrderUpdateForm(
@@ -364,7 +364,7 @@ def fleet_list(request):
     return render(
         request,
         "service/fleets.html",
-        {"nav": "service", "fleets": fleets.order_by("customer__company_name")[:200]},
+        {"nav": "service", "fleets": fleets.order_by("customer__company_name", "id")[:200]},
     )
 
 
@@ -412,7 +412,7 @@ def vehicle_facts(request, vehicle_id):
             "valuation": valuation,
             "ros": RepairOrder.objects.for_dealership(vehicle.dealership_id)
             .filter(vehicle=vehicle)
-            .order_by("-opened_at")[:50],
+            .order_by("-opened_at", "-id")[:50],
         },
         status=422 if form.errors else 200,
     )
@@ -448,7 +448,7 @@ def visit_list(request):
         ServiceVisit.objects.visible_to(request.user)
         .filter(scheduled_for__gte=start)
         .select_related("customer", "vehicle", "booked_by", "special", "advisor")
-        .order_by("scheduled_for")[:100]
+        .order_by("scheduled_for", "id")[:100]
     )
     q = request.GET.get("q", "").strip()
     found = (
@@ -517,7 +517,9 @@ def visit_status(request, visit_id):
 @staff_required
 def special_list(request):
     today = timezone.localdate()
-    rows = list(ServiceSpecial.objects.for_dealership(request.dealership).order_by("-starts_on"))
+    rows = list(
+        ServiceSpecial.objects.for_dealership(request.dealership).order_by("-starts_on", "-id")
+    )
     for special in rows:
         special.running = special.is_current(today)
     can_edit = request.user.role in request.user.SERVICE_ROLES or request.user.is_manager
