@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views import defaults
 
 from goodwill.accounts import views as account_views
 from goodwill.api.api import api
@@ -44,3 +46,14 @@ urlpatterns = [
     path("audit/", include("goodwill.audit.urls")),
     path("api/v1/", api.urls),
 ]
+
+
+def not_found(request, exception):
+    """Under /api/ even a path no route matches (an id that is not a UUID) answers JSON, as
+    the document says every 404 does; pages keep the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+handler404 = not_found

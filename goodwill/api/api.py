@@ -3,6 +3,7 @@
 import sys
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.module_loading import autodiscover_modules
 from ninja import NinjaAPI
@@ -34,7 +35,9 @@ class TextRulesParser(Parser):
 # Answers the framework gives on its own, documented on every operation they can come from,
 # so a client (and schemathesis) finds each status it can receive in the document.
 FRAMEWORK_ANSWERS = {
+    "400": "The body is not JSON",
     "401": "No valid `Authorization: Bearer` token",
+    "403": "The token's user may not do this (their role, or not theirs)",
     "404": "Nothing of the store's with this id (another store's ids are the same 404)",
     "422": "Invalid input: one entry per field (`loc`, `msg`, `type`)",
 }
@@ -46,8 +49,13 @@ class GoodwillAPI(NinjaAPI):
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for path, operations in schema["paths"].items():
             for operation in operations.values():
-                answers = {"401": bool(operation.get("security"))}
-                answers["404"] = "{" in path
+                operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+                answers = {"400": bool(operation.get("requestBody"))}
+                answers["401"] = answers["403"] = bool(operation.get("security"))
+                # An id in the path, the body or the query that is not the store's.
+                answers["404"] = "{" in path or bool(
+                    operation.get("requestBody") or operation.get("parameters")
+                )
                 answers["422"] = bool(operation.get("parameters") or operation.get("requestBody"))
                 for status, applies in answers.items():
                     if applies and status not in operation["responses"]:
@@ -68,6 +76,12 @@ api = GoodwillAPI(
     urls_namespace="api",
     parser=TextRulesParser(),
 )
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc: PermissionDenied):
+    """An action's refusal for the user's role: 403 with its sentence."""
+    return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
 
 
 @api.exception_handler(DjangoValidationError)

@@ -4,12 +4,13 @@ Each app's `api.py` imports these instead of declaring its own copy, so the Open
 has one `Error` and one way to page."""
 
 import re
-from datetime import time
+from datetime import datetime, time
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from django.db import models
 from ninja import Field, Query, Schema
+from ninja.schema import DjangoGetter
 from pydantic import (
     BeforeValidator,
     ConfigDict,
@@ -17,6 +18,7 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from goodwill.core.text import FREE_TEXT, ONE_LINE, control_character_message
@@ -115,18 +117,109 @@ def _refuse_controls(value: Any) -> None:
             _refuse_controls(item)
 
 
+# The shapes of the formats the document uses; pydantic alone reads "12345" as a date-time
+# (seconds since 1970), which the document does not allow.
+FORMATS = {
+    "date-time": re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"),
+    "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+}
+
+
+def _has_format(value: str, format_name: str | None) -> bool:
+    pattern = FORMATS.get(format_name or "")
+    return pattern is None or bool(pattern.match(value))
+
+
+def _moment_text(value):
+    if isinstance(value, str) and not _has_format(value, "date-time"):
+        raise ValueError("A date and time as ISO 8601, e.g. 2026-11-30T09:00:00-06:00.")
+    return value
+
+
+# A date-time query parameter: ISO 8601 only (not a number of seconds).
+Moment = Annotated[datetime, BeforeValidator(_moment_text)]
+
+
+# JSON's types as Python gives them after `json.loads`; a bool is no number here.
+JSON_TYPES = {
+    "string": str,
+    "integer": int,
+    "number": int | float,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+    "null": type(None),
+}
+
+
+def _json_type_errors(value, schema: dict, defs: dict, loc: tuple) -> list[str]:
+    """Where `value` has another JSON type than the document states (types only: formats,
+    lengths and choices are pydantic's). pydantic alone would take `0` for false, `"7"` or
+    `7.0` for 7 and `0` for a date: input the document calls invalid."""
+    if "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[1]]
+    if "anyOf" in schema:
+        branches = [_json_type_errors(value, b, defs, loc) for b in schema["anyOf"]]
+        return [] if any(not b for b in branches) else branches[0]
+    kind = schema.get("type")
+    if kind is None:
+        return []
+    expected = JSON_TYPES[kind]
+    if not isinstance(value, expected) or (isinstance(value, bool) and kind != "boolean"):
+        return [f"{'.'.join(map(str, loc)) or 'body'}: expected {kind}"]
+    if kind == "string" and not _has_format(value, schema.get("format")):
+        return [f"{'.'.join(map(str, loc))}: expected a {schema['format']} string"]
+    errors = []
+    if kind == "array" and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            errors += _json_type_errors(item, schema["items"], defs, (*loc, i))
+    if kind == "object":
+        for name, item in value.items():
+            sub = schema.get("properties", {}).get(name)
+            if sub is None and isinstance(schema.get("additionalProperties"), dict):
+                sub = schema["additionalProperties"]
+            if sub is not None:
+                errors += _json_type_errors(item, sub, defs, (*loc, name))
+    return errors
+
+
 class In(Schema):
     """The base of every request body: unknown fields are a 422 (a typo never passes
-    silently), and no string holds a NUL or another control character (`core.text`:
-    one-line fields refuse even line breaks, through the pattern `column` gives them)."""
+    silently), every value has the JSON type the document states (`true`, never `1`), and
+    no string holds a NUL or another control character (`core.text`: one-line fields refuse
+    even line breaks, through the pattern `column` gives them)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_document_text_rules)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types(cls, data):
+        if isinstance(data, DjangoGetter):
+            return data  # ninja's second pass: the raw body was checked in the first
+        if not isinstance(data, dict):
+            # Schema's `from_attributes` would read a list's (missing) attributes as
+            # defaults: `[null, null]` passed as an empty body.
+            raise ValueError("The body must be a JSON object.")
+        schema = _validation_schema(cls)
+        errors = _json_type_errors(data, schema, schema.get("$defs", {}), ())
+        if errors:
+            raise ValueError("Wrong JSON type: " + "; ".join(errors))
+        return data
 
     @field_validator("*", mode="after")
     @classmethod
     def _text_rules(cls, value, info: ValidationInfo):
         _refuse_controls(value)
         return value
+
+
+_SCHEMAS: dict[type, dict] = {}
+
+
+def _validation_schema(cls) -> dict:
+    if cls not in _SCHEMAS:
+        _SCHEMAS[cls] = cls.model_json_schema(mode="validation")
+    return _SCHEMAS[cls]
 
 
 def column(model: type[models.Model], name: str, default: Any = ..., **kw):

@@ -1,11 +1,12 @@
 from django import forms
 
+from goodwill.core.forms import Form, ModelForm
 from goodwill.feedback.models import FeedbackSettings
 
 SCORES = [(n, str(n)) for n in range(11)]
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     """The survey: 0–10 and one open question."""
 
     score = forms.TypedChoiceField(
@@ -23,13 +24,13 @@ class AnswerForm(forms.Form):
     )
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(ModelForm):
     class Meta:
         model = FeedbackSettings
         fields = ["survey_delay_hours", "survey_valid_days"]
 
 
-class FriendForm(forms.Form):
+class FriendForm(Form):
     """A friend's details: typed by the friend (through the referral link) or by the
     promoter (introduce a friend). The consent box's words are recorded with the consent."""
 
@@ -50,7 +51,7 @@ class FriendForm(forms.Form):
         )
 
 
-class CloseRecoveryForm(forms.Form):
+class CloseRecoveryForm(Form):
     action_taken = forms.CharField(
         label="What was done",
         max_length=2000,

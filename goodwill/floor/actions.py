@@ -7,7 +7,7 @@ the first's result and is refused."""
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -294,7 +294,7 @@ def take_up(up: Up, *, user, at=None) -> Deal:
 def assign_up(up: Up, *, to_user, acting_user, reason: str, at=None) -> Deal:
     """A manager's override: the up goes to `to_user`, out of turn, with the reason."""
     if not acting_user.is_manager:
-        raise ValidationError({"to_user": ["Only a manager can assign an up out of turn."]})
+        raise PermissionDenied("Only a manager can assign an up out of turn.")
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the up goes out of turn."]})
     _check_staff(to_user, up.dealership, "to_user")

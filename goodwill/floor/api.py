@@ -535,10 +535,14 @@ def update_appointment(request, appointment_id: UUID, payload: AppointmentStatus
 
 @router.get(
     "/appointments/{uuid:appointment_id}/invite.ics",
-    response={200: str},
     tags=["appointments"],
     openapi_extra={
-        "responses": {"200": {"content": {"text/calendar": {"schema": {"type": "string"}}}}}
+        "responses": {
+            200: {
+                "description": "An iCalendar file",
+                "content": {"text/calendar": {"schema": {"type": "string"}}},
+            }
+        }
     },
 )
 def appointment_invite(request, appointment_id: UUID):

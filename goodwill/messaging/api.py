@@ -14,8 +14,9 @@ from ninja.errors import HttpError
 from twilio.request_validator import RequestValidator
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, StaffRef, staff_ref
+from goodwill.api.schemas import Error, In, StaffRef, staff_ref
 from goodwill.core.links import site_url
+from goodwill.core.text import FREE_TEXT, ONE_LINE, check_text
 from goodwill.customers.models import Customer
 from goodwill.fails.models import FollowUp
 from goodwill.messaging import actions
@@ -39,7 +40,7 @@ class MessageOut(Schema):
     error: str
 
 
-class MessageIn(Schema):
+class MessageIn(In):
     customer_id: UUID
     channel: Literal["text", "email"] = "text"
     body: str = Field("", max_length=1600, description="Placeholders such as {first_name}")
@@ -57,7 +58,7 @@ class TemplateOut(Schema):
     active: bool
 
 
-class TemplateIn(Schema):
+class TemplateIn(In):
     name: str = Field(max_length=80)
     channel: Literal["text", "email"] = "text"
     subject: str = Field("", max_length=150)
@@ -181,10 +182,10 @@ def add_template(request, payload: TemplateIn):
                     "schema": {
                         "type": "object",
                         "properties": {
-                            "From": {"type": "string"},
-                            "To": {"type": "string"},
-                            "Body": {"type": "string"},
-                            "MessageSid": {"type": "string"},
+                            "From": {"type": "string", "maxLength": 40, "pattern": ONE_LINE},
+                            "To": {"type": "string", "maxLength": 40, "pattern": ONE_LINE},
+                            "Body": {"type": "string", "maxLength": 1600, "pattern": FREE_TEXT},
+                            "MessageSid": {"type": "string", "maxLength": 64, "pattern": ONE_LINE},
                         },
                     }
                 }
@@ -206,6 +207,9 @@ def twilio_inbound(request):
         raise HttpError(403, "The request is not signed by Twilio (X-Twilio-Signature).")
     form = request.POST
     try:
+        for name in ("To", "From", "MessageSid"):
+            check_text(form.get(name, ""), multiline=False)
+        check_text(form.get("Body", ""))
         actions.receive_text(
             to=form.get("To", ""),
             sender=form.get("From", ""),

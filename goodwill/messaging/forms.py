@@ -1,9 +1,10 @@
 from django import forms
 
+from goodwill.core.forms import Form, ModelForm
 from goodwill.messaging.models import Message, MessageTemplate
 
 
-class ComposeForm(forms.Form):
+class ComposeForm(Form):
     channel = forms.ChoiceField(
         choices=Message.Channel.choices, widget=forms.RadioSelect, initial="text"
     )
@@ -31,14 +32,14 @@ class ComposeForm(forms.Form):
         ).filter(active=True)
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(ModelForm):
     class Meta:
         model = MessageTemplate
         fields = ["name", "channel", "subject", "body", "active"]
         widgets = {"body": forms.Textarea(attrs={"rows": 4})}
 
 
-class NumberForm(forms.Form):
+class NumberForm(Form):
     sms_number = forms.CharField(
         label="Texting number",
         max_length=30,

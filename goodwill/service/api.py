@@ -17,6 +17,7 @@ from goodwill.api.idempotency import run_idempotent
 from goodwill.api.schemas import (
     Error,
     In,
+    Moment,
     Page,
     StaffRef,
     offset_param,
@@ -656,7 +657,7 @@ def _visits(request):
 def list_visits(
     request,
     origin: Literal["service", "sales", "first"] | None = None,
-    since: datetime | None = None,
+    since: Moment | None = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
 ):

@@ -2,10 +2,14 @@
 accepts is bounded and states its text rule in the OpenAPI document; the rule is enforced
 for bodies, query strings and the pages' forms alike."""
 
+import importlib
+
 import pytest
 from django import forms
 from django.utils.module_loading import autodiscover_modules
+from ninja import Schema
 
+from goodwill.api.schemas import In
 from goodwill.api.testing import ApiClient, openapi
 from goodwill.conftest import make_staff
 from goodwill.core.forms import TextRules
@@ -161,3 +165,27 @@ def test_every_form_carries_the_text_rules():
     ]
     assert len(ours) > 30
     assert [c.__qualname__ for c in ours if not issubclass(c, TextRules)] == []
+
+
+def test_every_request_body_derives_from_in():
+    """`In` carries the rules (unknown fields, JSON types, control characters)."""
+    bodies = {
+        content["schema"]["$ref"].rsplit("/", 1)[1]
+        for operations in openapi()["paths"].values()
+        for op in operations.values()
+        for content in op.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in content["schema"]
+    }
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    loose = [f"{c.__module__}.{c.__name__}" for c in walk(Schema) if c.__name__ in bodies]
+    assert [n for n in loose if not issubclass(_by_name(n), In)] == []
+
+
+def _by_name(dotted):
+    module, name = dotted.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
