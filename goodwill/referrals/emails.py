@@ -14,6 +14,7 @@ from goodwill.customers.models import Consent
 from goodwill.jobs.queue import enqueue
 from goodwill.jobs.registry import job
 from goodwill.network.cards import card_lines, pro_vcard, qr_png, staff_vcard, vcard_filename
+from goodwill.network.models import Pro
 from goodwill.referrals.adf import referral_adf
 from goodwill.referrals.models import Referral
 
@@ -89,6 +90,14 @@ def customer_introduction(referral) -> EmailMessage | None:
     return message
 
 
+def sender_signature(sender) -> str:
+    """The sender's own words: the line at the foot of their card ("My card"), if any."""
+    return (
+        Pro.objects.filter(user=sender, listed=True).values_list("card_line", flat=True).first()
+        or ""
+    )
+
+
 def external_pro_lead(referral) -> EmailMessage:
     """A pro not on Goodwill: a readable message plus the ADF/XML lead for their own CRM."""
     pro, sender = referral.pro, referral.sent_by
@@ -114,8 +123,8 @@ def external_pro_lead(referral) -> EmailMessage:
     lines += [
         "",
         "The lead is attached as ADF/XML, ready for your CRM.",
-        "Please let me know how it goes — and send me your commercial-truck buyers!",
-        "",
+        "Please let me know how it goes.",
+        *([signature, ""] if (signature := sender_signature(sender)) else [""]),
         sender.display_name,
         referral.from_dealership.name,
     ]

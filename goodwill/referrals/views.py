@@ -6,8 +6,9 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import BooleanField, Case, Count, Min, Q, Value, When
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from goodwill.core.paging import page_number
@@ -44,17 +45,30 @@ def inbox(request):
     box = request.GET.get("box", "received")
     status = request.GET.get("status", "")
     me = request.dealership
+    now = timezone.now()
     qs = Referral.objects.visible_to(request.user).select_related(
         "from_dealership", "to_dealership", "sent_by", "to_user", "pro"
     )
     if box == "sent":
         qs = qs.filter(from_dealership=me)
     else:
-        box = "received"
-        qs = qs.filter(to_dealership=me)
-        if not request.user.is_manager:
-            # Managers see the whole store's inbox; others what is theirs or a department's.
-            qs = qs.filter(Q(to_user=request.user) | Q(to_user__isnull=True))
+        # "Mine": sent to me. "My store" (received): my store's inbox, the whole of it for a
+        # manager, else mine and the departments' unassigned ones. Never what I sent myself.
+        qs = qs.filter(to_dealership=me).exclude(sent_by=request.user)
+        if box == "mine":
+            qs = qs.filter(to_user=request.user)
+        else:
+            box = "received"
+            if not request.user.is_manager:
+                qs = qs.filter(Q(to_user=request.user) | Q(to_user__isnull=True))
+    # Overdue first: sent, not acknowledged, past the receiving store's time limit.
+    qs = qs.annotate(
+        overdue=Case(
+            When(status=Referral.Status.SENT, ack_due_at__lt=now, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    ).order_by("-overdue", "-sent_at", "-id")
     if status in Referral.Status.values:
         qs = qs.filter(status=status)
     elif status == "open":
