@@ -16,6 +16,7 @@ from goodwill.customers.actions import record_event, set_consent
 from goodwill.customers.models import Consent, Customer, CustomerEvent
 from goodwill.dealerships.models import Dealership, StaffEvent, User
 from goodwill.network.models import Pro
+from goodwill.outreach.signals import experience_completed
 from goodwill.referrals import emails
 from goodwill.referrals.models import Referral, ReferralEvent, ReferralPolicy, Reward, ThankYou
 
@@ -404,6 +405,19 @@ def transition(
             Pro.objects.filter(user_id=referral.to_user_id, listed=True).update(**pro_updates)
     if new == S.WON:
         _say_thank_you(referral, acting_user=acting_user, reward_amount=reward_amount)
+    if new in (S.WON, S.LOST) and referral.kind == Referral.Kind.PARTNER:
+        # The pro handled our customer: worth asking the customer how the referral went (the
+        # feedback app schedules it on the sending store's side). Inside the store the sale
+        # or the repair order is what gets surveyed.
+        experience_completed.send(
+            sender=Referral,
+            customer=referral.customer,
+            department="referral",
+            staff=referral.sent_by,
+            key=f"referral:{referral.public_id}",
+            at=at,
+            subject=f"our referral to {referral.to_display}"[:120],
+        )
     if notify:
         emails.email_later(referral, "status", action=action)
     return referral

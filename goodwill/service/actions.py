@@ -17,6 +17,7 @@ from goodwill.dealerships.models import StaffEvent, User
 from goodwill.floor import actions as floor_actions
 from goodwill.floor.models import Up
 from goodwill.jobs.queue import enqueue
+from goodwill.outreach.signals import experience_completed
 from goodwill.referrals.models import Referral
 from goodwill.service import jobs
 from goodwill.service.models import (
@@ -201,6 +202,20 @@ def _after_save(ro: RepairOrder, acting_user=None) -> None:
     )
 
 
+def _closed(ro: RepairOrder) -> None:
+    """A closed RO is worth asking the customer how we did (the feedback app schedules the
+    survey; one per RO, and none for an RO recorded days after it closed)."""
+    experience_completed.send(
+        sender=RepairOrder,
+        customer=ro.customer,
+        department="service",
+        staff=ro.advisor,
+        key=f"ro:{ro.public_id}",
+        at=ro.closed_at,
+        subject=f"your {ro.vehicle}'s service"[:120],
+    )
+
+
 def _check_ro(ro: RepairOrder) -> None:
     errors = {}
     if ro.closed_at and ro.closed_at < ro.opened_at:
@@ -314,6 +329,8 @@ def open_repair_order(
         subject=f"RO {ro.number}: {vehicle}"[:120],
         changes={"complaint": ["", ro.complaint], "estimate": ["", f"${ro.total:,.2f}"]},
     )
+    if ro.closed_at:
+        _closed(ro)
     if run_rules:
         _after_save(ro, acting_user)
     return ro
@@ -347,6 +364,8 @@ def update_repair_order(ro: RepairOrder, *, acting_user, **fields) -> dict:
         subject=f"RO {ro.number}: {ro.vehicle}"[:120],
         changes=changes,
     )
+    if closing:
+        _closed(ro)
     _after_save(ro, acting_user)
     return changes
 
