@@ -86,10 +86,18 @@ def update_settings(dealership, *, acting_user, **values) -> FeedbackSettings:
 
 @transaction.atomic
 def schedule_survey(
-    customer, *, department: str, key: str, staff=None, at=None, subject: str = ""
+    customer,
+    *,
+    department: str,
+    key: str,
+    staff=None,
+    at=None,
+    subject: str = "",
+    queue: bool = True,
 ) -> Survey:
     """An experience ended: plan its survey for the store's delay later and queue the job
-    that sends it. One survey per `key`: reporting the event again returns the first."""
+    that sends it (`queue=False`: the caller sends it, as the demo's history does). One
+    survey per `key`: reporting the event again returns the first."""
     if department not in Department.values:
         raise ValidationError({"department": [f"Use one of {Department.values}."]})
     if not key:
@@ -114,7 +122,8 @@ def schedule_survey(
             )
     except IntegrityError:  # the same event reported twice at once
         return Survey.objects.get(dealership_id=store, event_key=key[:120])
-    _queue(survey)
+    if queue:
+        _queue(survey)
     return survey
 
 
@@ -128,12 +137,13 @@ def _queue(survey: Survey) -> None:
     )
 
 
-def send_survey(survey_id: int, *, now=None) -> str:
+def send_survey(survey_id: int, *, now=None, notify: bool = True, retry: bool = True) -> str:
     """Send a scheduled survey (the job). The ask policy decides under the customer's lock;
     the ask's key is the survey's event, so a job that runs twice sends one email. Refused
     for a while (caps, quiet hours), it is tried again then; refused for good, it is marked
     not sent with the reason. The email leaves inside the transaction: a mail server that
-    is down fails the job, which is retried, and nothing is recorded as sent."""
+    is down fails the job, which is retried, and nothing is recorded as sent. The demo's
+    history passes `notify=False` (no email) and `retry=False` (refused is not sent)."""
     now = now or timezone.now()
     with transaction.atomic():
         survey = (
@@ -155,7 +165,7 @@ def send_survey(survey_id: int, *, now=None) -> str:
             )
         except AskRefused as refused:
             decision = refused.decision
-            if decision.retry_at and decision.retry_at <= survey.event_at + RETRY_FOR:
+            if retry and decision.retry_at and decision.retry_at <= survey.event_at + RETRY_FOR:
                 survey.due_at = decision.retry_at
                 survey.status_note = decision.reason[:300]
                 survey.save(update_fields=["due_at", "status_note"])
@@ -188,7 +198,8 @@ def send_survey(survey_id: int, *, now=None) -> str:
             subject=survey.get_department_display(),
             changes={"basis": ["", ask.basis]},
         )
-        emails.survey_email(survey, token).send()
+        if notify:
+            emails.survey_email(survey, token).send()
     return Survey.Status.SENT
 
 
@@ -484,6 +495,7 @@ def refer_friend(
     consent_wording: str,
     by_promoter: bool,
     at=None,
+    notify: bool = True,
 ) -> Referral:
     """Someone arrives through a promoter's link (the friend fills in the form) or the
     promoter introduces a friend from the thank-you page. The friend becomes a customer
@@ -558,6 +570,7 @@ def refer_friend(
         referrer_customer=promoter,
         note=f"{friend.first_name} {how} {promoter.display_name}.",
         at=at,
+        notify=notify,
     )
     link.arrivals += 1
     link.save(update_fields=["arrivals"])

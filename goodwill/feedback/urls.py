@@ -6,6 +6,7 @@ app_name = "feedback"
 urlpatterns = [
     path("", views.survey_list, name="surveys"),
     path("settings/", views.survey_settings, name="settings"),
+    path("report/", views.report, name="report"),
     path("recovery/", views.recovery_list, name="recovery"),
     path("recovery/<uuid:task_id>/", views.recovery_detail, name="recovery_detail"),
     path("recovery/<uuid:task_id>/close/", views.recovery_close, name="recovery_close"),
