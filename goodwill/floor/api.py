@@ -286,8 +286,11 @@ def _working_deal(request, deal_id) -> Deal:
 @router.get("/ups", response=list[UpOut], summary="Waiting ups, with who takes each")
 def list_ups(request, status: choices(Up.Status) = "waiting"):
     rows = list(_ups(request).filter(status=status).order_by("-logged_at", "-id")[:100])
-    places = rotation.line(request.dealership, actions.floor_settings(request.dealership))
-    return [up_out(u, rotation.who_takes(u, places) if status == "waiting" else None) for u in rows]
+    rules = actions.floor_settings(request.dealership)
+    places = rotation.line(request.dealership, rules)
+    if status == "waiting":
+        rotation.assign_waiting(rows, places, cycle=not rules.skip_with_customer)
+    return [up_out(u, getattr(u, "goes_to", None)) for u in rows]
 
 
 @router.post("/ups", response={201: UpOut, 422: Error}, summary="Log an up")

@@ -70,3 +70,21 @@ def who_takes(up: Up, places: list[Place]):
             if p.user.pk == up.designated_to_id and p.passed_because != "inactive":
                 return p.user
     return next_in_line(places)
+
+
+def assign_waiting(ups: list[Up], places: list[Place], *, cycle: bool = False) -> None:
+    """Sets `up.goes_to` on each waiting up the way the line will really run, oldest up first:
+    a designated up goes to its salesperson, every other up to the next person in line not
+    already taking an earlier one. When everyone free is spoken for, the line starts over if
+    `cycle` (the store does not pass people who are with a customer), else nobody is left."""
+    free = [p.user for p in places if p.eligible]
+    taken: set[int] = set()
+    for up in sorted(ups, key=lambda u: (u.logged_at, u.pk)):
+        user = who_takes(up, places) if up.designated_to_id else None
+        if user is None or user.pk != up.designated_to_id:
+            if cycle and free and all(u.pk in taken for u in free):
+                taken.clear()
+            user = next((u for u in free if u.pk not in taken), None)
+        if user is not None:
+            taken.add(user.pk)
+        up.goes_to = user

@@ -4,6 +4,7 @@ floor settings. Thin: forms validate, actions change, helpers fetch through the 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,7 +26,7 @@ from goodwill.floor.forms import (
     TurnOverForm,
     UpForm,
 )
-from goodwill.floor.models import Appointment, ClockIn, Deal, FloorEvent, Up
+from goodwill.floor.models import Appointment, ClockIn, Deal, FloorEvent, TurnOver, Up
 
 
 def get_deal_for_user(request, deal_id) -> Deal:
@@ -72,12 +73,16 @@ def board_context(request, form=None):
         .select_related("customer", "designated_to")
         .order_by("logged_at", "id")[:30]
     )
-    for up in waiting:
-        up.goes_to = rotation.who_takes(up, places)
+    rotation.assign_waiting(waiting, places, cycle=not rules.skip_with_customer)
+    # With me now: my open deals and those handed to me by a T.O.
     mine = list(
         Deal.objects.visible_to(request.user)
-        .filter(outcome=Deal.Outcome.OPEN, salesperson=request.user)
-        .select_related("customer", "up")
+        .filter(outcome=Deal.Outcome.OPEN)
+        .annotate(
+            handed_to_me=Exists(TurnOver.objects.filter(deal=OuterRef("pk"), to_user=request.user))
+        )
+        .filter(Q(salesperson=request.user) | Q(handed_to_me=True))
+        .select_related("customer", "up", "salesperson")
         .order_by("-opened_at", "-id")[:20]
     )
     me = next((p for p in places if p.user.pk == request.user.pk), None)
