@@ -11,7 +11,8 @@ def test_a_salesperson_adds_a_customer_with_a_vehicle_and_finds_them_by_phone(
     page_at, alice, width
 ):
     page = page_at(width)
-    login(page, "alice")
+    login(page, "alice")  # lands on My day
+    page.get_by_role("link", name="Customers").first.click()
     screenshot(page, f"customers-empty-{width}")
     page.get_by_role("link", name="+ New customer").click()
     page.fill("#id_first_name", "Dolores")
