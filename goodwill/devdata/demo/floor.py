@@ -215,12 +215,15 @@ def _today(rng, store, sellers, customers, now) -> None:
             interest=_vehicle(rng, store),
             at=now - timedelta(minutes=rng.randint(2, 20)),
         )
+    local_now = timezone.localtime(now, store.zone)  # the store's business hours, not UTC's
     for k in range(3):
         actions.set_appointment(
             customers[k],
             salesperson=rng.choice(sellers),
             acting_user=rng.choice(sellers),
-            starts_at=(now + timedelta(days=k + 1)).replace(hour=10 + 2 * k, minute=0),
+            starts_at=(local_now + timedelta(days=k + 1)).replace(
+                hour=10 + 2 * k, minute=0, second=0, microsecond=0
+            ),
             purpose=rng.choice(["Test drive", "Trade appraisal", "Sign the paperwork"]),
         )
     assert Up.objects.for_dealership(store).exists()  # nosec B101 # the demo checks its own seeding
