@@ -1,4 +1,4 @@
-"""Up board and fails queue latency for a store with 100,000 historical deals (PostgreSQL).
+"""Up board, fails queue and My day latency for a store with 100,000 historical deals (PostgreSQL).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/goodwill_floor_bench \\
         .venv/bin/python bench/bench_floor.py [--deals 100000] [--requests 300]
@@ -22,8 +22,6 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from goodwill.floor.models import ClockIn
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
 
 import django  # noqa: E402
@@ -40,7 +38,7 @@ from goodwill.dealerships import actions as store_actions  # noqa: E402
 from goodwill.dealerships.models import Dealership, User  # noqa: E402
 from goodwill.fails.models import FailsCase  # noqa: E402
 from goodwill.floor import actions  # noqa: E402
-from goodwill.floor.models import CreditLine, Deal, FloorEvent, TurnOver, Up  # noqa: E402
+from goodwill.floor.models import ClockIn, CreditLine, Deal, FloorEvent, TurnOver, Up  # noqa: E402
 
 SLUG = "bench-floor"
 BUDGET_MS = 150.0
@@ -346,6 +344,8 @@ def main():
         "up board (/floor/)": (board, "/floor/"),
         "fails queue (/fails/?show=all)": (queue, "/fails/?show=all"),
         "fails queue, waiting (/fails/)": (queue, "/fails/"),
+        "my day, salesperson (/my-day/)": (board, "/my-day/"),
+        "my day, fails specialist (/my-day/)": (queue, "/my-day/"),
     }
     results = {}
     for name, (client, url) in pages.items():

@@ -161,6 +161,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "goodwill.core.middleware.MethodNotAllowedPageMiddleware",
     "goodwill.core.middleware.PagesLoginRequiredMiddleware",
     "goodwill.core.middleware.DealershipMiddleware",
     "goodwill.accounts.middleware.AccountMiddleware",

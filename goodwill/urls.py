@@ -1,7 +1,10 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views import defaults
+from django.views.generic import RedirectView
 
 from goodwill.accounts import views as account_views
 from goodwill.api.api import api
@@ -9,8 +12,14 @@ from goodwill.core.tenancy import store_free
 from goodwill.dealerships import views as store_views
 from goodwill.feedback.urls import public_urlpatterns as feedback_links
 
+# Browsers ask for /favicon.ico on pages that name none (the API docs, files).
+favicon = login_not_required(
+    store_free(RedirectView.as_view(url=static("goodwill/favicon.svg"), permanent=True))
+)
+
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("favicon.ico", favicon),
     path("login/", account_views.sign_in, name="login"),
     path("login/code/", account_views.sign_in_code, name="login_code"),
     path("logout/", store_free(auth_views.LogoutView.as_view()), name="logout"),

@@ -37,3 +37,30 @@ class Form(TextRules, forms.Form):
 
 class ModelForm(TextRules, forms.ModelForm):
     pass
+
+
+class MoneyField(forms.DecimalField):
+    """Dollars as people type them: "41,250", "$41,250.00", " 41250 " are all 41250. A text
+    input with the decimal keyboard (a number input would refuse the comma in the browser)."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("$", "").replace(",", "").replace(" ", "")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal"}
+
+
+def use_input(field, input_type: str, **attrs) -> None:
+    """Give a field's input one `type` (tel, email …) and its keyboard hints. Django writes
+    `widget.input_type` as the type; a `type` put in `attrs` later would be a second one."""
+    field.widget.input_type = input_type
+    field.widget.attrs.update(attrs)

@@ -1,5 +1,6 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 
 from goodwill.core.tenancy import NO_STORE_MESSAGE
 
@@ -45,3 +46,23 @@ class PagesLoginRequiredMiddleware(LoginRequiredMiddleware):
         if _is_api(request):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page opened with the wrong method (a link to a POST-only address) gets the 405 page
+    in the layout, saying what to do, instead of Django's empty answer. The API keeps its own
+    JSON answers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or _is_api(request) or response.content:
+            return response
+        allowed = response.get("Allow", "")
+        page = TemplateResponse(
+            request, "405.html", {"allowed": allowed.replace(", ", " or ")}, status=405
+        )
+        page["Allow"] = allowed
+        return page.render()

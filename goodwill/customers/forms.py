@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from goodwill.core.contact import normalise_email, normalise_phone
-from goodwill.core.forms import Form, ModelForm
+from goodwill.core.forms import Form, ModelForm, use_input
 from goodwill.customers.models import Assignment, Consent, Customer, CustomerPhone, Vehicle
 from goodwill.dealerships.models import User
 
@@ -28,11 +28,9 @@ class CustomerForm(ModelForm):
         self.dealership = dealership
         super().__init__(*args, **kwargs)
         for name in ("phone_mobile", "phone_home", "phone_work"):
-            self.fields[name].widget.attrs.update(type="tel", inputmode="tel", autocomplete="tel")
+            use_input(self.fields[name], "tel", inputmode="tel", autocomplete="tel")
         for name in ("email_personal", "email_work"):
-            self.fields[name].widget.attrs.update(
-                type="email", inputmode="email", autocomplete="email"
-            )
+            use_input(self.fields[name], "email", inputmode="email", autocomplete="email")
         if self.instance.pk:
             for phone in self.instance.phones.all():
                 self.initial[f"phone_{phone.label}"] = phone.number

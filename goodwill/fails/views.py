@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from goodwill.core.forms import Form
+from goodwill.core.forms import Form, MoneyField
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers.models import Customer
 from goodwill.fails import actions, cadence
@@ -59,7 +60,7 @@ class CloseForm(Form):
         label="Outcome",
     )
     vehicle = forms.CharField(max_length=200, required=False, label="Vehicle sold")
-    gross = forms.DecimalField(max_digits=10, decimal_places=2, required=False, label="Gross ($)")
+    gross = MoneyField(max_digits=10, decimal_places=2, required=False, label="Gross ($)")
     reason = forms.CharField(max_length=300, required=False, label="Why / notes")
 
 
@@ -214,4 +215,10 @@ def follow_up_done(request, follow_up_id):
         messages.success(request, "Contact recorded.")
     except ValidationError as exc:
         _fail(request, exc)
+    # Back where the button was (My day sends `next`), never to another site.
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect("fails:queue")

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from goodwill.core.forms import Form, ModelForm
+from goodwill.core.forms import Form, ModelForm, MoneyField, use_input
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import User
 from goodwill.floor.models import CreditPolicy, FloorSettings, TurnOver, Up
@@ -44,8 +44,8 @@ class UpForm(Form):
         self.user = user
         super().__init__(*args, **kwargs)
         self.fields["referral"].queryset = received(user.dealership_id)
-        self.fields["phone"].widget.attrs.update(type="tel", inputmode="tel", autocomplete="off")
-        self.fields["email"].widget.attrs.update(type="email", autocomplete="off")
+        use_input(self.fields["phone"], "tel", inputmode="tel", autocomplete="off")
+        use_input(self.fields["email"], "email", autocomplete="off")
         self.fields["first_name"].widget.attrs.update(autocomplete="off")
         self.fields["last_name"].widget.attrs.update(autocomplete="off")
 
@@ -106,7 +106,7 @@ class TurnOverForm(Form):
 class SoldForm(Form):
     vehicle = forms.CharField(max_length=200, label="Vehicle sold")
     vin = forms.CharField(max_length=17, required=False, label="VIN")
-    gross = forms.DecimalField(max_digits=10, decimal_places=2, required=False, label="Gross ($)")
+    gross = MoneyField(max_digits=10, decimal_places=2, required=False, label="Gross ($)")
 
     def __init__(self, *args, tracks_gross=True, **kwargs):
         super().__init__(*args, **kwargs)

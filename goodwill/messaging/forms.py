@@ -44,7 +44,7 @@ class NumberForm(Form):
         label="Texting number",
         max_length=30,
         required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
         help_text="The number your texts come from (set up at your SMS provider); replies to "
         "it land on the customer's page.",
     )

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from goodwill.core.forms import Form
+from goodwill.core.forms import Form, use_input
 from goodwill.network.cards import PHOTO_MAX_BYTES, card_photo_jpeg
 from goodwill.network.models import SPECIALTIES
 
@@ -47,8 +47,8 @@ class ProForm(Form):
                 "specialties": ", ".join(pro.specialties),
             }
         super().__init__(*args, **kwargs)
-        self.fields["phone"].widget.attrs.update(type="tel", inputmode="tel")
-        self.fields["email"].widget.attrs.update(type="email", inputmode="email")
+        use_input(self.fields["phone"], "tel", inputmode="tel")
+        use_input(self.fields["email"], "email", inputmode="email")
 
     def clean_makes(self):
         makes = _split(self.cleaned_data["makes"])

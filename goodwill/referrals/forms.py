@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, When
 
-from goodwill.core.forms import Form, ModelForm
+from goodwill.core.forms import Form, ModelForm, MoneyField, use_input
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import Dealership, User
 from goodwill.network.models import Pro
@@ -93,8 +93,8 @@ class SendReferralForm(Form):
         self.fields["to_user"].label_from_instance = lambda u: (
             f"{u.display_name} · {u.get_role_display()}"
         )
-        self.fields["new_phone"].widget.attrs.update(type="tel", inputmode="tel")
-        self.fields["new_email"].widget.attrs.update(type="email", inputmode="email")
+        use_input(self.fields["new_phone"], "tel", inputmode="tel")
+        use_input(self.fields["new_email"], "email", inputmode="email")
 
     def _shortlist(self, name, visible, user):
         """A store may have thousands of customers: the menu offers the user's own and the
@@ -134,11 +134,11 @@ class SendReferralForm(Form):
 
 class TransitionForm(Form):
     note = forms.CharField(max_length=500, required=False)
-    value = forms.DecimalField(
+    value = MoneyField(
         max_digits=10, decimal_places=2, required=False, min_value=0, label="Sale value ($)"
     )
     reason = forms.CharField(max_length=300, required=False)
-    reward_amount = forms.DecimalField(
+    reward_amount = MoneyField(
         max_digits=8,
         decimal_places=2,
         required=False,

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from goodwill.core.forms import Form, ModelForm
+from goodwill.core.forms import Form, ModelForm, MoneyField
 from goodwill.customers.models import Vehicle
 from goodwill.dealerships.models import User
 from goodwill.service.models import (
@@ -38,10 +38,10 @@ class RepairOrderForm(Form):
     cause = forms.CharField(
         max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    labor = forms.DecimalField(
+    labor = MoneyField(
         label="Labour estimate ($)", min_value=0, max_digits=10, decimal_places=2, initial=0
     )
-    parts = forms.DecimalField(
+    parts = MoneyField(
         label="Parts estimate ($)", min_value=0, max_digits=10, decimal_places=2, initial=0
     )
     mileage_in = forms.IntegerField(label="Mileage in", min_value=0, required=False)
@@ -70,8 +70,8 @@ class RepairOrderUpdateForm(Form):
     cause = forms.CharField(
         max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    labor = forms.DecimalField(label="Labour ($)", min_value=0, max_digits=10, decimal_places=2)
-    parts = forms.DecimalField(label="Parts ($)", min_value=0, max_digits=10, decimal_places=2)
+    labor = MoneyField(label="Labour ($)", min_value=0, max_digits=10, decimal_places=2)
+    parts = MoneyField(label="Parts ($)", min_value=0, max_digits=10, decimal_places=2)
     promised_at = forms.DateTimeField(label="Promised", required=False, widget=DT)
 
 

@@ -9,11 +9,20 @@ import random
 from django.db import transaction
 
 from goodwill.dealerships.models import Dealership
-from goodwill.devdata.demo import dedupe, feedback, floor, network, referrals, service, stores
+from goodwill.devdata.demo import (
+    dedupe,
+    feedback,
+    floor,
+    messaging,
+    network,
+    referrals,
+    service,
+    stores,
+)
 from goodwill.devdata.demo.stores import DEMO_PASSWORD, logins_text
 
 # Each `seed(rng=…, stores=…) -> summary` runs in its own transaction, in this order.
-APP_SEEDERS = (dedupe, network, referrals, floor, service, feedback)
+APP_SEEDERS = (dedupe, network, referrals, floor, service, feedback, messaging)
 
 __all__ = ["DEMO_PASSWORD", "logins_text", "seed"]
 
