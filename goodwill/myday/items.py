@@ -11,8 +11,8 @@ row into an `Item` and sorts the items most urgent first:
 Managers also get their team's overdue items (`team=True`), after their own. Times are
 compared in the store's time zone ("today" is the store's day).
 
-Sources another app will add (recovery tasks of the `feedback` app) plug in through
-`EXTRA_SOURCES`: a function `(user, now) -> list[Item]` appended there (see `register`)."""
+An app that cannot be imported here (none today) plugs in through `EXTRA_SOURCES`: a
+function `(user, now) -> list[Item]` appended there (see `register`)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from goodwill.fails.models import FailsCase, FollowUp
+from goodwill.feedback.models import RecoveryTask
 from goodwill.floor.models import Appointment, Deal, TurnOver, Up
 from goodwill.messaging.models import Message
 from goodwill.outreach import policy
@@ -101,7 +102,7 @@ EXTRA_SOURCES: list[Source] = []
 
 
 def register(source: Source) -> Source:
-    """Add a source of items (an app above this one may not exist yet: recovery tasks)."""
+    """Add a source of items from an app this one cannot import."""
     EXTRA_SOURCES.append(source)
     return source
 
@@ -356,6 +357,30 @@ def _open_work(user) -> list[Item]:
                 when=opportunity.created_at,
                 customer_id=str(opportunity.customer.public_id),
                 actions=[Action("Open", url)],
+            )
+        )
+    for task in (
+        RecoveryTask.objects.visible_to(user)
+        .filter(status=RecoveryTask.Status.OPEN)
+        .filter(Q(manager=user) | Q(manager__isnull=True))
+        .select_related("customer")
+        .order_by("opened_at")[:LIMIT]
+    ):
+        url = reverse("feedback:recovery_detail", kwargs={"task_id": task.public_id})
+        items.append(
+            Item(
+                kind="recovery",
+                kind_label="Unhappy customer to win back",
+                id=str(task.public_id),
+                title=task.customer.display_name,
+                detail=f"Scored {task.score}"
+                + (f": “{task.comment[:120]}”" if task.comment else ""),
+                url=url,
+                rank=OVERDUE,
+                when=task.opened_at,
+                customer_id=str(task.customer.public_id),
+                phone=task.customer.primary_phone,
+                actions=[Action("Work it", url)],
             )
         )
     return items

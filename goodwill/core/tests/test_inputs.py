@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 
 from goodwill.core.forms import MoneyField
 from goodwill.core.templatetags.goodwill import money

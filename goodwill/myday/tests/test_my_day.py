@@ -9,6 +9,7 @@ from goodwill.api.testing import ApiClient
 from goodwill.conftest import PASSWORD, make_customer
 from goodwill.fails import actions as fails_actions
 from goodwill.fails.models import FailsCase
+from goodwill.feedback.tests.helpers import sent_survey
 from goodwill.floor.tests.conftest import failed_deal
 from goodwill.myday.items import my_day
 from goodwill.outreach import policy
@@ -140,3 +141,13 @@ def test_the_lines_answer_agrees_with_may_ask(store_a, alice, day):
     reach = policy.reach_many(store_a, [paula])[paula.pk]
     for channel in ("phone", "text", "email"):
         assert reach.open[channel].allowed == bool(policy.may_ask(paula, "follow_up", channel))
+
+
+def test_a_detractors_recovery_task_is_on_the_managers_my_day(client, customer, alice, mike):
+    _, token = sent_survey(customer, alice)
+    client.post(f"/s/{token}/", {"score": "3", "comment": "Nobody called me back"})
+    [item] = [i for i in my_day(mike).items if i.kind == "recovery"]
+    assert (
+        item.title == customer.display_name and item.detail == "Scored 3: “Nobody called me back”"
+    )
+    assert not [i for i in my_day(alice).items if i.kind == "recovery"]
