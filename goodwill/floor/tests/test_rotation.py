@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from goodwill.conftest import make_customer, make_staff
@@ -125,7 +125,7 @@ def test_a_manager_override_needs_a_reason_and_is_recorded(store_a, on_floor, mi
     with pytest.raises(ValidationError) as exc:
         actions.assign_up(up, to_user=ben, acting_user=mike, reason=" ")
     assert "reason" in exc.value.message_dict
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):  # a salesperson may not override: a 403, not a 422
         actions.assign_up(up, to_user=ben, acting_user=alice, reason="I say so")
     deal = actions.assign_up(up, to_user=ben, acting_user=mike, reason="Speaks Spanish")
     assert deal.salesperson == ben
