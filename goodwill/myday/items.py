@@ -364,7 +364,7 @@ def _open_work(user) -> list[Item]:
         .filter(status=RecoveryTask.Status.OPEN)
         .filter(Q(manager=user) | Q(manager__isnull=True))
         .select_related("customer")
-        .order_by("opened_at")[:LIMIT]
+        .order_by("opened_at", "id")[:LIMIT]
     ):
         url = reverse("feedback:recovery_detail", kwargs={"task_id": task.public_id})
         items.append(
