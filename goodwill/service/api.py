@@ -630,12 +630,15 @@ def create_special(request, payload: SpecialIn):
 )
 def update_special(request, special_id: UUID, payload: SpecialPatch):
     special = get_object_or_404(_specials(request), public_id=special_id)
+    data = payload.dict(exclude_unset=True)
+    if "description" in data and data["description"] is None:
+        data["description"] = ""  # no description: the column keeps an empty text
+    cleared = [f for f in ("title", "starts_on", "active") if f in data and data[f] is None]
+    if cleared:
+        raise HttpError(422, f"{', '.join(cleared)} cannot be null.")
     try:
         special = actions.save_special(
-            request.dealership,
-            acting_user=request.user,
-            special=special,
-            **payload.dict(exclude_unset=True),
+            request.dealership, acting_user=request.user, special=special, **data
         )
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from None

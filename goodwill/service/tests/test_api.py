@@ -79,6 +79,10 @@ def test_fleets_specials_visits_and_settings(sue, alice, fleet_customer, custome
         headers={"Idempotency-Key": "sp-1"},
     )
     assert special.status_code == 201
+    cleared = api.patch(f"/service-specials/{special.json()['id']}", {"description": None})
+    assert cleared.status_code == 200 and cleared.json()["description"] == ""  # was a 500
+    untitled = api.patch(f"/service-specials/{special.json()['id']}", {"title": None})
+    assert untitled.status_code == 422 and "title" in untitled.json()["detail"]
     assert (
         ApiClient(alice)
         .post("/service-specials", {"title": "x", "starts_on": "2026-01-01"})
