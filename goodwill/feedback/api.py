@@ -13,6 +13,7 @@ from goodwill.api.idempotency import run_idempotent
 from goodwill.api.schemas import (
     Error,
     In,
+    Moment,
     Page,
     StaffRef,
     choices,
@@ -283,7 +284,7 @@ def list_responses(
     customer_id: UUID | None = None,
     category: CategoryName | None = None,
     department: DepartmentName | None = None,
-    since: datetime | None = None,
+    since: Moment | None = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
 ):

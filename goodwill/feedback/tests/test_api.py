@@ -64,6 +64,10 @@ def test_staff_record_an_answer_given_by_phone_and_the_detractor_gets_a_task(cus
     )
     listed = api.get("/survey-responses?category=detractor").json()["items"]
     assert [r["id"] for r in listed] == [body["id"]]
+    assert api.get("/survey-responses?since=0.5").status_code == 422  # ISO 8601 only
+    assert [
+        r["id"] for r in api.get("/survey-responses?since=2020-01-01T00:00:00Z").json()["items"]
+    ] == [body["id"]]
     assert api.get(f"/survey-responses/{body['id']}").json()["score"] == 5
     assert api.get(f"/surveys/{survey.public_id}").json()["response_id"] == body["id"]
 
