@@ -4,7 +4,7 @@ Each app's `api.py` imports these instead of declaring its own copy, so the Open
 has one `Error` and one way to page."""
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
@@ -138,6 +138,16 @@ def _moment_text(value):
 
 # A date-time query parameter: ISO 8601 only (not a number of seconds).
 Moment = Annotated[datetime, BeforeValidator(_moment_text)]
+
+
+def _day_text(value):
+    if not isinstance(value, date) and not (isinstance(value, str) and _has_format(value, "date")):
+        raise ValueError("A day as ISO 8601, e.g. 2026-11-30.")
+    return value
+
+
+# A date query parameter: YYYY-MM-DD only (pydantic alone reads 0 as 1970-01-01).
+Day = Annotated[date, BeforeValidator(_day_text)]
 
 
 # JSON's types as Python gives them after `json.loads`; a bool is no number here.

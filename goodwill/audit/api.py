@@ -1,12 +1,21 @@
 """The audit log in the JSON API: dealer admins read their store's entries, newest first."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from ninja import Query, Router, Schema, Status
 
-from goodwill.api.schemas import MAX_OFFSET, Error, Page, StaffRef, choices, page_of, staff_ref
+from goodwill.api.schemas import (
+    MAX_OFFSET,
+    Day,
+    Error,
+    Page,
+    StaffRef,
+    choices,
+    page_of,
+    staff_ref,
+)
 from goodwill.audit.models import AuditEntry
 
 router = Router(tags=["audit"])
@@ -59,8 +68,8 @@ def list_audit(
     request,
     user: UUID | None = None,
     verb: VerbName | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     customer: UUID | None = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),

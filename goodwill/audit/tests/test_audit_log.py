@@ -188,3 +188,12 @@ def test_another_store_never_sees_the_entries(store_b, logged):
     admin_b = make_staff(store_b, "admin_b", "admin")
     items = ApiClient(admin_b).get("/audit?verb=searched").json()["items"]
     assert [e["detail"]["query"] for e in items] == ["store b's search"]
+
+
+@pytest.mark.parametrize("day", ["0", "1700000000", "30/11/2026", "2026-11-30T09:00"])
+def test_the_api_date_filters_take_only_a_calendar_day(dana, logged, day):
+    api = ApiClient(dana)
+    assert api.get(f"/audit?until={day}").status_code == 422
+    assert api.get(f"/audit?since={day}").status_code == 422
+    today = timezone.localdate().isoformat()
+    assert api.get(f"/audit?since={today}&until={today}").status_code == 200
