@@ -4,6 +4,9 @@ another control character is a form error before an action (and the database) se
 `core/tests/test_text_rules.py` fails when a form in goodwill does not derive from these."""
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 
 from goodwill.core.text import check_text
 
@@ -64,3 +67,32 @@ def use_input(field, input_type: str, **attrs) -> None:
     `widget.input_type` as the type; a `type` put in `attrs` later would be a second one."""
     field.widget.input_type = input_type
     field.widget.attrs.update(attrs)
+
+
+def apply_form(form, action) -> bool:
+    """Run `action(**form.cleaned_data)` when the form is valid; a `ValidationError` from the
+    action goes back on the form, on its field when it names one, so nothing typed is lost.
+    True when the action ran: the caller answers with its message and redirect."""
+    if not form.is_valid():
+        return False
+    try:
+        action(**form.cleaned_data)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return False
+    return True
+
+
+def settings_page(request, form, save, *, saved: str, to: str, template: str, context: dict):
+    """One store-settings page, the shape every app's settings share: a POST that the form
+    and the app's `update_settings` action both accept saves, says `saved` and redirects to
+    `to`; otherwise the page again with the form (422 when it holds errors, the typed values
+    kept). Who may POST is the caller's decorator's (or the caller's) business."""
+    if request.method == "POST" and apply_form(form, save):
+        messages.success(request, saved)
+        return redirect(to)
+    return render(request, template, {"form": form, **context}, status=422 if form.errors else 200)

@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from goodwill.core.forms import apply_form
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.dealerships import actions
 from goodwill.dealerships.forms import (
@@ -118,19 +119,6 @@ def staff_reactivate(request, user_id):
     return redirect("dealerships:staff")
 
 
-def _apply(form, action) -> bool:
-    """Run `action(**cleaned_data)`; a ValidationError goes back on the form, per field."""
-    if not form.is_valid():
-        return False
-    try:
-        action(**form.cleaned_data)
-    except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return False
-    return True
-
-
 @dealer_admin_required
 def store_settings(request):
     """The store page: profile (what the pro network finds), sign-in rules, visibility."""
@@ -150,13 +138,13 @@ def store_settings(request):
         },
         prefix="rules",
     )
-    if which == "profile" and _apply(
+    if which == "profile" and apply_form(
         profile,
         lambda **data: actions.update_store_profile(store, acting_user=request.user, **data),
     ):
         messages.success(request, "Store profile saved.")
         return redirect("dealerships:settings")
-    if which == "sign_in" and _apply(
+    if which == "sign_in" and apply_form(
         rules,
         lambda **data: actions.update_sign_in_settings(store, acting_user=request.user, **data),
     ):
@@ -210,7 +198,7 @@ def _invitation(request, invitation_id) -> Invitation:
 @dealer_admin_required
 def invite(request):
     form = InviteForm(request.POST or None)
-    if request.method == "POST" and _apply(
+    if request.method == "POST" and apply_form(
         form,
         lambda **data: actions.invite_staff(request.dealership, acting_user=request.user, **data),
     ):
@@ -269,7 +257,7 @@ def accept_invitation(request, token):
         nonlocal user
         user = actions.accept_invitation(token, **data)
 
-    if request.method == "POST" and _apply(form, accept):
+    if request.method == "POST" and apply_form(form, accept):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to {invitation.dealership.name}, {user.first_name}.")
         return redirect("home")

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from goodwill.core.forms import settings_page
 from goodwill.core.links import site_url
 from goodwill.core.tenancy import get_visible_or_404, manager_required, staff_required
 from goodwill.feedback import actions, links, reports
@@ -207,24 +208,20 @@ def survey_list(request):
 def survey_settings(request):
     """Managers change the survey delay and the link's life; everyone else reads them."""
     rules = actions.settings_for(request.dealership)
-    form = SettingsForm(request.POST or None, instance=rules)
-    if request.method == "POST":
-        if not request.user.is_manager:
-            raise PermissionDenied("Only a manager can change the survey settings.")
-        if form.is_valid():
-            try:
-                actions.update_settings(
-                    request.dealership,
-                    acting_user=request.user,
-                    **{name: form.cleaned_data[name] for name in actions.SETTINGS_FIELDS},
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "Survey settings saved.")
-                return redirect("feedback:settings")
-    return render(
-        request, "feedback/settings.html", {"nav": "feedback", "form": form, "rules": rules}
+    if request.method == "POST" and not request.user.is_manager:
+        raise PermissionDenied("Only a manager can change the survey settings.")
+    return settings_page(
+        request,
+        SettingsForm(request.POST or None, instance=rules),
+        lambda **data: actions.update_settings(
+            request.dealership,
+            acting_user=request.user,
+            **{name: data[name] for name in actions.SETTINGS_FIELDS},
+        ),
+        saved="Survey settings saved.",
+        to="feedback:settings",
+        template="feedback/settings.html",
+        context={"nav": "feedback", "rules": rules},
     )
 
 

@@ -2,10 +2,11 @@
 "may I ask?" check on a customer's page."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from goodwill.core.forms import settings_page
 from goodwill.core.tenancy import get_visible_or_404, manager_required, staff_required
 from goodwill.customers.models import Customer
 from goodwill.outreach import actions, policy
@@ -44,27 +45,20 @@ def ask_log(request):
 def ask_settings(request):
     """Managers change the caps and quiet hours; everyone else reads them."""
     rules = policy.settings_for(request.dealership)
-    form = SettingsForm(request.POST or None, instance=rules)
-    if request.method == "POST":
-        if not request.user.is_manager:
-            raise PermissionDenied("Only a manager can change how often customers are asked.")
-        if form.is_valid():
-            try:
-                actions.update_settings(
-                    request.dealership,
-                    acting_user=request.user,
-                    **{name: form.cleaned_data[name] for name in actions.SETTINGS_FIELDS},
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "Ask settings saved.")
-                return redirect("outreach:settings")
-    zone = policy.store_zone(request.dealership)
-    return render(
+    if request.method == "POST" and not request.user.is_manager:
+        raise PermissionDenied("Only a manager can change how often customers are asked.")
+    return settings_page(
         request,
-        "outreach/settings.html",
-        {"nav": "outreach", "form": form, "rules": rules, "zone": zone},
+        SettingsForm(request.POST or None, instance=rules),
+        lambda **data: actions.update_settings(
+            request.dealership,
+            acting_user=request.user,
+            **{name: data[name] for name in actions.SETTINGS_FIELDS},
+        ),
+        saved="Ask settings saved.",
+        to="outreach:settings",
+        template="outreach/settings.html",
+        context={"nav": "outreach", "rules": rules, "zone": policy.store_zone(request.dealership)},
     )
 
 

@@ -3,11 +3,10 @@ figure as CSV) and the store's service rules."""
 
 import csv
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
+from goodwill.core.forms import settings_page as form_settings_page
 from goodwill.core.tenancy import role_required
 from goodwill.service import actions, reports
 from goodwill.service.forms import SettingsForm
@@ -61,23 +60,16 @@ def dashboard(request):
 
 @managers_only
 def settings_page(request):
-    rules = actions.service_settings(request.dealership)
-    form = SettingsForm(request.POST or None, instance=rules)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_settings(
-                request.dealership,
-                acting_user=request.user,
-                **{f: form.cleaned_data[f] for f in actions.SETTINGS_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Service rules saved. They apply from the next run.")
-            return redirect("service:settings")
-    return render(
+    return form_settings_page(
         request,
-        "service/settings.html",
-        {"nav": "service", "form": form},
-        status=422 if form.errors else 200,
+        SettingsForm(request.POST or None, instance=actions.service_settings(request.dealership)),
+        lambda **data: actions.update_settings(
+            request.dealership,
+            acting_user=request.user,
+            **{f: data[f] for f in actions.SETTINGS_FIELDS},
+        ),
+        saved="Service rules saved. They apply from the next run.",
+        to="service:settings",
+        template="service/settings.html",
+        context={"nav": "service"},
     )

@@ -174,4 +174,4 @@ def test_managers_see_the_stores_surveys_and_change_the_delay(client_for, custom
     assert saved.status_code == 302
     assert actions.settings_for(customer.dealership).survey_delay_hours == 6
     bad = client_for(mike).post("/surveys/settings/", {"survey_delay_hours": "-1"})
-    assert bad.status_code == 200 and "error" in bad.text
+    assert bad.status_code == 422 and "error" in bad.text
