@@ -36,10 +36,18 @@ def _day(at) -> str:
 
 def referrer_of(deal: Deal):
     """(user, party name) of who referred the customer, or None. Filled in by the link
-    from ups to the referrals app (an up of source "referral" names its referral)."""
+    from ups to the referrals app (an up of source "referral" names its referral). Note:
+    reads the referral's sender, referrer pro or customer (a query each when not loaded)."""
     referral = deal.up.referral
     if referral is None:
         return None
+    if referral.from_outside:
+        # Someone not on Goodwill sent them (issue 14, point 6): the credit is theirs, by
+        # name, not the staff member's who logged the referral for them.
+        if referral.referrer_pro_id:
+            pro = referral.referrer_pro
+            return None, f"{pro.name} ({pro.store_name})"
+        return None, referral.referrer_customer.display_name
     sender = referral.sent_by
     if sender.dealership_id == deal.dealership_id:
         return sender, ""

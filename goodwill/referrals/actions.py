@@ -37,6 +37,8 @@ TRANSITIONS = {
     "lose": (set(Referral.OPEN), S.LOST),
     "send_back": (set(Referral.OPEN), S.RETURNED),
 }
+# What an outside pro may report through their link (sending back is a conversation).
+PRO_LINK_ACTIONS = ("contact", "appointment", "win", "lose")
 ACTION_LABELS = {
     "acknowledge": "Acknowledge",
     "contact": "Record contact",
@@ -117,8 +119,9 @@ def update_policy(dealership, *, acting_user, **fields) -> ReferralPolicy:
     return policy
 
 
-def _event(referral, verb, *, actor, old="", new="", note="", at=None):
+def _event(referral, verb, *, actor, old="", new="", note="", at=None, via=""):
     return ReferralEvent.objects.create(
+        via=via,
         dealership_id=referral.dealership_id,
         referral=referral,
         actor=actor,
@@ -150,6 +153,8 @@ def send_referral(
     source: str = Referral.Source.UNPROMPTED,
     referrer_kind: str = Referral.Referrer.STAFF,
     referrer_customer: Customer | None = None,
+    referrer_pro: Pro | None = None,
+    from_outside: bool = False,
     note: str = "",
     direction_method: str = "",
     at=None,
@@ -159,7 +164,11 @@ def send_referral(
 
     Without the customer's "share" consent only the first name and the interest go to a
     partner. `direction_method` records, now, that the customer directed the share (the
-    wording read to them lands on the consent and on their history)."""
+    wording read to them lands on the consent and on their history).
+
+    `from_outside`: someone not on Goodwill sent the customer to us — a pro of our network
+    (`referrer_pro`) or a person (`referrer_customer`) — and `acting_user` logs it for them;
+    it goes to a person or department of our store, and they are credited and thanked."""
     store = customer.dealership
     if acting_user.dealership_id != store.id:
         raise PermissionDenied("Not your store's customer.")
@@ -173,6 +182,19 @@ def send_referral(
         errors["referrer_kind"] = [f"Use one of {Referral.Referrer.values}."]
     if referrer_customer is not None and referrer_customer.dealership_id != store.id:
         errors["referrer_customer"] = ["Pick a customer of your store."]
+    from_outside = from_outside or referrer_pro is not None
+    if referrer_pro is not None and (
+        referrer_pro.dealership_id != store.id or not referrer_pro.is_active
+    ):
+        errors["referrer_pro"] = ["Pick an active pro of your network."]
+    elif referrer_pro is not None and referrer_pro.user_id:
+        errors["referrer_pro"] = [
+            f"{referrer_pro.name} is on Goodwill: their referrals arrive in your inbox."
+        ]
+    if from_outside and (referrer_pro is None) == (referrer_customer is None):
+        errors["referrer_pro"] = ["Say who sent the customer: one pro or one person."]
+    if from_outside and pro is not None:
+        errors["pro"] = ["A referral from outside comes to a person or department of your store."]
     targets = sum(bool(x) for x in (pro, to_user, to_department))
     if targets != 1:
         errors["pro"] = ["Pick one pro, or one person or department of your store."]
@@ -204,6 +226,8 @@ def send_referral(
         referrer_kind=referrer_kind,
         customer=customer,
         referrer_customer=referrer_customer,
+        referrer_pro=referrer_pro,
+        from_outside=from_outside,
         sent_by=acting_user,
         pro=pro,
         to_user=to_user,
@@ -256,6 +280,8 @@ def send_referral(
         )
     referral.save(force_insert=True)
     _event(referral, "sent", actor=acting_user, new=S.SENT, note=note, at=at)
+    if referrer_pro is not None:
+        Pro.objects.filter(pk=referrer_pro.pk).update(received_count=F("received_count") + 1)
     if pro is not None:
         Pro.objects.filter(pk=pro.pk).update(sent_count=F("sent_count") + 1)
         if pro.user_id:
@@ -343,6 +369,7 @@ def transition(
     action: str,
     *,
     acting_user,
+    via: str = "",
     note: str = "",
     value: Decimal | None = None,
     reason: str = "",
@@ -353,7 +380,21 @@ def transition(
     if action not in TRANSITIONS:
         raise ValidationError({"action": [f"Use one of {sorted(TRANSITIONS)}."]})
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
-    if not can_work(referral, acting_user):
+    if via == ReferralEvent.VIA_PRO_LINK:
+        # The outside pro reports through their own link: nobody signs in (`acting_user`
+        # is None), and only a referral to a pro who is not on Goodwill takes such a report.
+        if acting_user is not None or referral.to_dealership_id or not referral.pro_id:
+            raise PermissionDenied("Only a pro not on Goodwill reports through a link.")
+        if action not in PRO_LINK_ACTIONS:
+            raise ValidationError({"action": [f"Use one of {sorted(PRO_LINK_ACTIONS)}."]})
+        pro = referral.pro
+        said = (note or reason).strip()
+        note = f"Reported by {pro.name} ({pro.store_name}) through their link" + (
+            f": {said}" if said else ""
+        )
+    elif via:
+        raise ValidationError({"via": ["Unknown way of reporting."]})
+    elif acting_user is None or not can_work(referral, acting_user):
         raise PermissionDenied("Only the receiving store works this referral.")
     allowed, new = TRANSITIONS[action]
     if referral.status not in allowed:
@@ -397,7 +438,9 @@ def transition(
         referral.lost_reason = reason.strip()[:300]
         fields.append("lost_reason")
     referral.save(update_fields=fields)
-    _event(referral, action, actor=acting_user, old=old, new=new, note=note or reason, at=at)
+    _event(
+        referral, action, actor=acting_user, old=old, new=new, note=note or reason, at=at, via=via
+    )
     if pro_updates:
         # The sender's card of this pro and the pro's own directory card both learn.
         Pro.objects.filter(pk=referral.pro_id).update(**pro_updates)
@@ -451,7 +494,11 @@ def _say_thank_you(referral: Referral, *, acting_user, reward_amount) -> None:
                 referral, thanker=assignee.display_name, whom=sender.display_name
             ),
         )
-    elif referral.kind == Referral.Kind.INTERNAL and referral.sent_by_id != acting_user.id:
+    elif (
+        referral.kind == Referral.Kind.INTERNAL
+        and not referral.from_outside  # whoever logged it for the outside sender referred nobody
+        and referral.sent_by_id != acting_user.id
+    ):
         ThankYou.objects.create(
             dealership_id=winner_store,
             referral=referral,
@@ -473,6 +520,19 @@ def _say_thank_you(referral: Referral, *, acting_user, reward_amount) -> None:
             thank_whom_kind=referral.referrer_kind,
             message=_thank_you_message(
                 referral, thanker=referral.sent_by.display_name, whom=who.display_name
+            ),
+        )
+    if referral.referrer_pro_id:
+        # A pro not on Goodwill sent the customer to us: the one who logged it thanks them.
+        pro = referral.referrer_pro
+        ThankYou.objects.create(
+            dealership_id=referral.from_dealership_id,
+            referral=referral,
+            assigned_to=referral.sent_by,
+            thank_whom=f"{pro.name} ({pro.store_name})"[:160],
+            thank_whom_kind=Referral.Referrer.PARTNER,
+            message=_thank_you_message(
+                referral, thanker=referral.sent_by.display_name, whom=pro.name
             ),
         )
     amount = reward_amount

@@ -15,6 +15,7 @@ from goodwill.jobs.queue import enqueue
 from goodwill.jobs.registry import job
 from goodwill.network.cards import card_lines, pro_vcard, qr_png, staff_vcard, vcard_filename
 from goodwill.network.models import Pro
+from goodwill.referrals import signals
 from goodwill.referrals.adf import referral_adf
 from goodwill.referrals.models import Referral
 
@@ -120,6 +121,8 @@ def external_pro_lead(referral) -> EmailMessage:
         lines.append(
             "  (They have your card and will get in touch; only their first name was shared.)"
         )
+    for _receiver, extra in signals.external_lead_lines.send(sender=Referral, referral=referral):
+        lines += ["", *(extra or [])]
     lines += [
         "",
         "The lead is attached as ADF/XML, ready for your CRM.",

@@ -108,6 +108,21 @@ class Referral(models.Model):
         related_name="referrals_made",
         help_text="The customer, friend or partner of the sending store who brought it.",
     )
+    # A referral from outside Goodwill (issue 14, point 6): a pro of our network who is not
+    # on Goodwill, or a person (`referrer_customer`), sent someone to us by phone, text or in
+    # person; our staff logged it for them. The floor credits them, not whoever typed it in,
+    # and the thank-you goes to them.
+    referrer_pro = models.ForeignKey(
+        "network.Pro",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_brought",
+        help_text="The pro not on Goodwill who sent this customer to us.",
+    )
+    from_outside = models.BooleanField(
+        default=False, help_text="Brought by someone not on Goodwill; logged by our staff."
+    )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -155,6 +170,12 @@ class Referral(models.Model):
             models.Index(fields=["to_dealership", "status", "sent_at"], name="referrals_inbox"),
             models.Index(fields=["dealership", "customer"], name="referrals_store_customer"),
             models.Index(fields=["dealership", "pro"], name="referrals_store_pro"),
+            # A pro's page: the customers they sent us from outside Goodwill.
+            models.Index(
+                fields=["dealership", "referrer_pro"],
+                condition=Q(referrer_pro__isnull=False),
+                name="referrals_store_referrer_pro",
+            ),
             # The reminder job: open referrals past their acknowledgement deadline.
             models.Index(
                 fields=["ack_due_at"],
@@ -251,8 +272,13 @@ class ReferralEvent(models.Model):
     old_status = models.CharField(max_length=12, blank=True)
     new_status = models.CharField(max_length=12, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    # How a step arrived when nobody signed in: "pro_link" is the outside pro's own link
+    # (`actor` is then empty and the note names the pro).
+    via = models.CharField(max_length=10, blank=True)
 
     objects = ReferralEventQuerySet.as_manager()
+
+    VIA_PRO_LINK = "pro_link"
 
     class Meta:
         ordering = ["at", "id"]

@@ -1,0 +1,10 @@
+"""Signals of the referrals app, for the apps above it (an upward need is a signal).
+
+`external_lead_lines`: the email to a pro who is not on Goodwill is being written, inside
+the email job's transaction. Receivers return a list of lines to add (the `outside` app
+returns the pro's private link to report what happened); a receiver may write rows, which
+commit or roll back with the email job."""
+
+from django.dispatch import Signal
+
+external_lead_lines = Signal()  # sender=Referral, referral=<Referral>
