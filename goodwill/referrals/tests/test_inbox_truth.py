@@ -93,3 +93,19 @@ def test_mine_lists_what_was_sent_to_me_and_overdue_comes_first(
     assert rows.count("Overdue") == 1
     store = _rows(client_for(dana))
     assert "an old one" in store and "for dana" in store
+
+
+def test_a_friend_who_arrives_through_my_card_is_in_mine(client_for, customer, alice, mike):
+    """A card or link arrival is recorded as sent by its receiver (an action needs an actor):
+    it is received work, not something the receiver sent."""
+    actions.send_referral(
+        customer,
+        acting_user=alice,
+        to_user=alice,
+        interest="a friend's F-150",
+        source=Referral.Source.CARD,
+    )
+    client = client_for(alice)
+    assert "a friend&#x27;s F-150" in _rows(client, "mine")
+    assert "a friend&#x27;s F-150" in _rows(client)
+    assert "a friend&#x27;s F-150" not in _rows(client_for(mike), "mine")
