@@ -56,9 +56,7 @@ def inbox(request):
         # manager, else mine and the departments' unassigned ones. Never what I sent to
         # someone else; an arrival through my card or referral link is recorded as sent by
         # me to me (an action needs an actor) and is mine to work.
-        qs = qs.filter(to_dealership=me).exclude(
-            Q(sent_by=request.user) & ~Q(to_user=request.user)
-        )
+        qs = qs.filter(to_dealership=me).exclude(Q(sent_by=request.user) & ~Q(to_user=request.user))
         if box == "mine":
             qs = qs.filter(to_user=request.user)
         else:
