@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "goodwill.referrals",
     "goodwill.imports",
     "goodwill.floor",
+    "goodwill.rivals",
     "goodwill.fails",
     "goodwill.service",
     "goodwill.messaging",

@@ -42,6 +42,7 @@ urlpatterns = [
     path("customers/", include("goodwill.customers.urls")),
     path("floor/", include("goodwill.floor.urls")),
     path("fails/", include("goodwill.fails.urls")),
+    path("rivals/", include("goodwill.rivals.urls")),
     path("service/", include("goodwill.service.urls")),
     path("duplicates/", include("goodwill.dedupe.urls")),
     path("network/", include("goodwill.network.urls")),

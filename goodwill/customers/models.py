@@ -397,6 +397,8 @@ class CustomerEvent(models.Model):
         RECOVERY_OPENED = "recovery_opened", "Recovery task opened"
         RECOVERY_CLOSED = "recovery_closed", "Recovery task closed"
         FRIEND_INTRODUCED = "friend_introduced", "Introduced a friend"
+        # rivals
+        RIVAL_OFFER = "rival_offer", "A rival's offer recorded"
         # messaging
         TEXT_SENT = "text_sent", "Text sent"
         TEXT_RECEIVED = "text_received", "Text received"

@@ -17,6 +17,7 @@ from goodwill.fails.models import FailsCase, FailsStep, FollowUp
 from goodwill.floor.models import FloorEvent
 from goodwill.network.models import Pro
 from goodwill.outreach import policy as outreach_policy
+from goodwill.rivals.reports import offers_for_customers
 
 QUEUE_SIZE = 50
 
@@ -85,6 +86,11 @@ def queue(request):
     elif show == "waiting":
         rows = rows.filter(claimed_by__isnull=True)
     rows = list(rows[:QUEUE_SIZE])
+    # What rivals offered, beside each deal: the offer made against this deal first.
+    offers = offers_for_customers(store, [c.customer_id for c in rows], per_customer=3)
+    for c in rows:
+        mine = offers.get(c.customer_id, [])
+        c.rival_offers = sorted(mine, key=lambda o: o.deal_id != c.deal_id)[:1]
     counts = dict(
         base.values_list("status").annotate(n=Count("id")).order_by().values_list("status", "n")
     )
@@ -128,6 +134,7 @@ def case_detail(request, case_id, step_form=None, close_form=None):
             "deal": deal,
             "events": events,
             "steps": list(case.steps.select_related("actor", "appointment")),
+            "rival_offers": list(case.customer.rival_offers.order_by("-offered_on", "-id")[:5]),
             "follow_ups": list(case.follow_ups.order_by("due_at", "id")),
             "ask_rules": outreach_policy.settings_for(case.dealership_id),
             "can_work": case.is_open

@@ -16,13 +16,14 @@ from goodwill.devdata.demo import (
     messaging,
     network,
     referrals,
+    rivals,
     service,
     stores,
 )
 from goodwill.devdata.demo.stores import DEMO_PASSWORD, logins_text
 
 # Each `seed(rng=…, stores=…) -> summary` runs in its own transaction, in this order.
-APP_SEEDERS = (dedupe, network, referrals, floor, service, feedback, messaging)
+APP_SEEDERS = (dedupe, network, referrals, floor, rivals, service, feedback, messaging)
 
 __all__ = ["DEMO_PASSWORD", "logins_text", "seed"]
 
