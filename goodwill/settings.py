@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "goodwill.messaging",
     "goodwill.myday",
     "goodwill.feedback",
+    "goodwill.outside",
     "goodwill.api",
     "goodwill.devdata",
 ]

@@ -11,6 +11,7 @@ from goodwill.api.api import api
 from goodwill.core.tenancy import store_free
 from goodwill.dealerships import views as store_views
 from goodwill.feedback.urls import public_urlpatterns as feedback_links
+from goodwill.outside.urls import public_urlpatterns as outside_links
 
 # Browsers ask for /favicon.ico on pages that name none (the API docs, files).
 favicon = login_not_required(
@@ -50,6 +51,8 @@ urlpatterns = [
     path("asks/", include("goodwill.outreach.urls")),
     path("surveys/", include("goodwill.feedback.urls")),
     *feedback_links,
+    path("outside/", include("goodwill.outside.urls")),
+    *outside_links,
     path("imports/", include("goodwill.imports.urls")),
     path("store/", include("goodwill.dealerships.urls")),
     path("jobs/", include("goodwill.jobs.urls")),
