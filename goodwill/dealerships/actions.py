@@ -25,6 +25,7 @@ from django_otp import devices_for_user
 from goodwill.core.links import site_url
 from goodwill.dealerships import signals
 from goodwill.dealerships.models import (
+    DealerGroup,
     Dealership,
     Invitation,
     StaffEvent,
@@ -724,3 +725,22 @@ def accept_invitation(
         {"email": ["", invitation.email], "invited_by": ["", invitation.invited_by.display_name]},
     )
     return user
+
+
+@transaction.atomic
+def set_group(store: Dealership, name: str, *, acting_user=None) -> DealerGroup | None:
+    """Put `store` in the dealer group called `name` (made on first use), or take it out
+    with an empty name. The operator's act (`goodwill group`): a store in a group shows its
+    NPS to the group's dealer admins. Logged in the store's audit log."""
+    name = " ".join((name or "").split())
+    if len(name) > DealerGroup._meta.get_field("name").max_length:
+        raise ValidationError({"name": ["A group's name is at most 120 characters."]})
+    store = Dealership.objects.select_for_update().get(pk=store.pk)
+    old = store.group.name if store.group_id else ""
+    group = DealerGroup.objects.get_or_create(name=name)[0] if name else None
+    if old == name:
+        return group
+    store.group = group
+    store.save(update_fields=["group"])
+    _audited(acting_user, "settings_changed", store, dealership=store.pk, group=[old, name])
+    return group

@@ -27,6 +27,21 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a time zone (e.g. America/Chicago).")
 
 
+class DealerGroup(models.Model):
+    """Stores under one owner. Joining one is the stores' agreement that the dealer admins of
+    each see the group's figures side by side (NPS per store); customers stay each store's."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Dealership(models.Model):
     """A store: one rooftop selling one or more makes. Every tenant-owned row points here."""
 
@@ -73,6 +88,11 @@ class Dealership(models.Model):
     )
     session_max_hours = models.PositiveIntegerField(
         default=12, help_text="Sign out this many hours after signing in, whatever happens."
+    )
+    # The dealer group the store belongs to (set by the installation's operator with
+    # `goodwill group`); None for a store on its own.
+    group = models.ForeignKey(
+        DealerGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="stores"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -153,6 +173,14 @@ class User(AbstractUser):
     @property
     def is_dealer_admin(self) -> bool:
         return self.role == self.Role.DEALER_ADMIN
+
+    @property
+    def sees_group(self) -> bool:
+        """A dealer admin of a store in a dealer group sees the group's figures (several
+        stores' NPS side by side); nobody sees another store's customers."""
+        return bool(
+            self.is_dealer_admin and self.dealership is not None and self.dealership.group_id
+        )
 
     @property
     def sees_all_customers(self) -> bool:

@@ -126,17 +126,23 @@ def recovery(dealership, months: int = 12) -> dict:
     )
 
 
+def answered_groups(dealership, months: int = 12) -> tuple[set, set]:
+    """(promoters, everyone else): ids of the customers who answered in the period, a
+    customer with any 9–10 answer counted a promoter."""
+    answered = answers_since(dealership, months)
+    promoters = set(answered.filter(category="promoter").values_list("customer_id", flat=True))
+    return promoters, set(answered.values_list("customer_id", flat=True)) - promoters
+
+
 def referral_rate(dealership, months: int = 12) -> dict:
     """Of the customers who answered, how many referred someone since (any referral that
     names them as its referrer): promoters against everyone else."""
-    answered = answers_since(dealership, months)
     referrers = set(
         Referral.objects.filter(from_dealership=dealership)
         .exclude(referrer_customer=None)
         .values_list("referrer_customer_id", flat=True)
     )
-    promoters = set(answered.filter(category="promoter").values_list("customer_id", flat=True))
-    others = set(answered.values_list("customer_id", flat=True)) - promoters
+    promoters, others = answered_groups(dealership, months)
 
     def rate(group):
         referred = len(group & referrers)

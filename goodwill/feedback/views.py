@@ -2,14 +2,12 @@
 login: the link's token is the key, it opens that one survey and nothing else, and every
 request is rate-limited by address. The staff side lists surveys and answers (managers)."""
 
-import csv
 import uuid
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -19,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from goodwill.core.forms import settings_page
 from goodwill.core.links import site_url
 from goodwill.core.tenancy import get_visible_or_404, manager_required, staff_required
-from goodwill.feedback import actions, links, reports
+from goodwill.feedback import actions, links
 from goodwill.feedback.forms import AnswerForm, CloseRecoveryForm, FriendForm, SettingsForm
 from goodwill.feedback.models import Department, RecoveryTask, Survey, SurveyResponse
 from goodwill.network.cards import qr_svg
@@ -275,53 +273,3 @@ def recovery_close(request, task_id):
     task.refresh_from_db()
     context = {"nav": "feedback", "task": task, "form": form}
     return render(request, "feedback/recovery_detail.html", context, status=422)
-
-
-def _csv(name: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return response
-
-
-@manager_required
-def report(request):
-    """NPS by month, department and staff member (last 12 months), detractors recovered,
-    promoters' referral rate against everyone else's; each table downloads as CSV and each
-    figure opens the answers behind it."""
-    store = request.dealership
-    months = reports.by_month(store)
-    staff = reports.by_staff(store)
-    download = request.GET.get("csv", "")
-    if download == "months":
-        return _csv(
-            "nps-by-month",
-            ["month", "answers", "promoters", "passives", "detractors", "nps"],
-            (
-                [m["month"].strftime("%Y-%m"), m["answers"], m["promoter"], m["passive"]]
-                + [m["detractor"], m["nps"]]
-                for m in months
-            ),
-        )
-    if download == "staff":
-        return _csv(
-            "nps-by-staff",
-            ["staff", "answers", "promoters", "passives", "detractors", "nps", "earned referrals"],
-            (
-                [s["name"], s["answers"], s["promoter"], s["passive"], s["detractor"], s["nps"]]
-                + [s["earned"]]
-                for s in staff
-            ),
-        )
-    context = {
-        "nav": "feedback",
-        "months": months,
-        "departments": reports.by_department(store),
-        "staff": staff,
-        "recovery": reports.recovery(store),
-        "rates": reports.referral_rate(store),
-    }
-    return render(request, "feedback/report.html", context)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from goodwill.customers.models import Customer
+from goodwill.dealerships.actions import set_group
 from goodwill.dealerships.models import User
 from goodwill.feedback import actions
 from goodwill.feedback.models import RecoveryTask, Survey
@@ -16,6 +17,7 @@ from goodwill.outreach.actions import end_hold
 from goodwill.outreach.models import AskHold
 
 MONTHS = 12
+GROUP_NAME, GROUP_STORES = "Capital Auto Group", ("ford", "chevy", "cdjr")
 # Surveys per month: the Ford store (the docs' personas) gets the fullest history; the
 # others enough for their charts. ~350 surveys in all keeps the demo's seeding quick.
 PER_MONTH = {"ford": 12}
@@ -126,6 +128,10 @@ def seed(*, rng, stores) -> str:
             # The month's managers work their recovery tasks.
             _recover(rng, now - timedelta(days=30 * (month - 1)))
     recovered = RecoveryTask.objects.filter(won_back=True).count()
+    # One owner's three stores: their dealer admins (dana.ford) see the group's NPS.
+    for store in stores:
+        if store.slug in GROUP_STORES:
+            set_group(store, GROUP_NAME)
     return (
         f"feedback: {totals['sent']} surveys sent ({totals['not_sent']} not sent), "
         f"{totals['promoter']} promoters, {totals['passive']} passives, "

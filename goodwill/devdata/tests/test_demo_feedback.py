@@ -37,3 +37,7 @@ def test_the_demo_has_a_year_of_surveys_with_a_rising_nps_and_recovered_detracto
         referrer_customer=None
     )
     assert friends.exists() and all(r.earned for r in friends)
+    group = set(
+        Dealership.objects.filter(group__name="Capital Auto Group").values_list("slug", flat=True)
+    )
+    assert group == {"ford", "chevy", "cdjr"}
