@@ -114,6 +114,8 @@ def pro_detail(request, pro_id):
     pro = get_pro_for_user(request, pro_id)
     partnership = pro.partnerships.filter(status__in=OPEN).first()
     referrals = pro.referrals.visible_to(request.user).select_related("to_user")[:20]
+    # Customers a pro not on Goodwill sent us, logged for them (issue 14, point 6).
+    brought = pro.referrals_brought.visible_to(request.user).select_related("to_user")[:20]
     return render(
         request,
         "network/detail.html",
@@ -124,6 +126,7 @@ def pro_detail(request, pro_id):
             "partnership": partnership,
             "partnership_form": PartnershipForm(),
             "referrals": referrals,
+            "brought": brought,
             "events": pro.events.select_related("actor")[:50],
         },
     )

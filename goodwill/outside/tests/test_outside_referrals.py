@@ -63,6 +63,8 @@ def test_the_page_logs_a_pros_referral_as_an_up_credited_to_the_pro(
     assert "Thank-you to Kim Nguyen (Round Rock Kia)" in page
     listing = client_for(alice).get("/outside/").text
     assert "Walt Ramos" in listing and "from Kim Nguyen" in listing
+    entry = client_for(alice).get(f"/network/{kim.public_id}/").text
+    assert "Kim sent us" in entry and "Walt Ramos" in entry
 
 
 def test_a_person_not_on_goodwill_is_added_with_how_to_reach_them_and_their_consent(store_a, alice):
