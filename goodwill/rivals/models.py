@@ -13,6 +13,11 @@ from goodwill.dealerships.models import Dealership
 from goodwill.floor.models import Deal
 
 
+def percent(value) -> str:
+    """An APR as people write it: 4.9, 0, 10 (never "1E+1" or "4.90")."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
 class RivalOffer(models.Model):
     """One offer a rival store made a customer or partner: who, what, for how much, when,
     and how we know."""
@@ -91,6 +96,10 @@ class RivalOffer(models.Model):
         return f"{self.rival_store}: {self.make} {self.vehicle}".strip()
 
     @property
+    def apr_text(self) -> str:
+        return percent(self.apr)
+
+    @property
     def terms(self) -> str:
         """The numbers as people say them: "$38,900 · $512/mo × 72 · 5.9 % APR"."""
         parts = []
@@ -102,5 +111,5 @@ class RivalOffer(models.Model):
                 payment += f" × {self.term_months}"
             parts.append(payment)
         if self.apr is not None:
-            parts.append(f"{self.apr.normalize():f} % APR")
+            parts.append(f"{percent(self.apr)} % APR")
         return " · ".join(parts)

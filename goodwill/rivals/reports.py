@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.db.models import Avg, Count, Max, Min
 
-from goodwill.rivals.models import RivalOffer
+from goodwill.rivals.models import RivalOffer, percent
 
 PERIODS = (30, 90, 365)
 DEFAULT_DAYS = 90
@@ -20,7 +20,7 @@ def recent(dealership, days: int):
 def by_store_and_make(dealership, days: int = DEFAULT_DAYS) -> list[dict]:
     """One row per (rival store, make), most offers first: how many, to how many customers,
     the price and payment they quote (lowest and average), the best APR, the latest date."""
-    return list(
+    rows = list(
         recent(dealership, days)
         .values("rival_store", "make")
         .annotate(
@@ -35,6 +35,9 @@ def by_store_and_make(dealership, days: int = DEFAULT_DAYS) -> list[dict]:
         )
         .order_by("-offers", "rival_store", "make")
     )
+    for row in rows:
+        row["best_apr_text"] = percent(row["best_apr"])
+    return rows
 
 
 def by_store(rows: list[dict]) -> list[dict]:

@@ -3,7 +3,7 @@ believable numbers, several rival stores and makes per store."""
 
 import pytest
 
-from goodwill.dealerships.models import Dealership
+from goodwill.dealerships.models import Dealership, User
 from goodwill.rivals.models import RivalOffer
 
 pytestmark = pytest.mark.django_db
@@ -24,3 +24,18 @@ def test_the_demo_records_rival_offers_on_lost_deals_and_from_partners(demo):
             assert 250 <= offer.monthly_payment <= 1500, offer.terms
         if offer.price is not None:
             assert 20000 <= offer.price <= 70000, offer.terms
+
+
+def test_the_demo_pages_show_rival_offers_and_the_groups_delight(demo, client):
+    dana = User.objects.get(username="dana.ford")
+    client.force_login(dana)
+    queue = client.get("/fails/?show=all")
+    assert queue.status_code == 200 and "Rival: <strong>" in queue.text
+    report = client.get("/rivals/?days=365")
+    assert report.status_code == 200 and len(report.context["rows"]) >= 3
+    delight = client.get("/surveys/report/")
+    assert delight.status_code == 200 and "Across Capital Auto Group" in delight.text
+    assert {s.label for s in delight.context["stores"]} == {
+        "Capital City Ford", "Riverside Chevrolet", "Lakeway Chrysler Dodge Jeep Ram",
+    }  # fmt: skip
+    assert delight.context["promoters"] and delight.context["earned"]

@@ -37,7 +37,9 @@ def test_recording_an_offer_writes_it_with_its_history_line(customer, alice):
     offer = _offer(customer, alice, source_detail="Buyer's order", notes="Includes mats")
     assert offer.make == "Toyota"  # the canonical make, whoever typed it
     assert offer.terms == "$489/mo × 72 · 4.9 % APR"
-    event = CustomerEvent.objects.get(customer=customer, verb="rival_offer")
+    ten = _offer(customer, alice, apr="10.00", price="36000")
+    assert ten.terms == "$36,000 · $489/mo × 72 · 10 % APR" and ten.apr_text == "10"
+    event = CustomerEvent.objects.filter(customer=customer, verb="rival_offer").last()
     assert event.actor == alice and event.subject == "Round Rock Toyota · Toyota 2025 RAV4 XLE"
     assert event.changes == {"rival_offer": ["", offer.terms]}
 
