@@ -4,27 +4,110 @@ On PostgreSQL `copy_insert` takes the primary keys from the table's sequence in 
 sends the rows with COPY: no SQL text per row, no UNNEST arrays built in Python, the values
 typed by each field exactly as `save()` types them (`pre_save`, `get_db_prep_save`). Measured
 on the import of `bench/bench_import.py` (see docs/closing-notes/issue-10.md). Elsewhere
-(SQLite: tests, demos) it is `bulk_create`."""
+(SQLite: tests, demos) it is `bulk_create`.
+
+Typing each value was most of COPY's Python time, so `_Column` decides once per field how:
+a value whose `get_db_prep_save` is known to return it unchanged (a str in a text column, an
+int in an integer or foreign-key column, a bool, a UUID, an aware datetime) is sent as it
+is; anything else goes through the field's own `get_db_prep_save`, through the real
+connection object rather than the `django.db.connection` proxy (whose attribute lookups
+were a quarter of the typing time). `copy_rows` writes rows nothing reads back (contact
+points, history, import records) from plain dicts, without a model instance per row.
+Measured together (`goodwill import` of 20,000 rows, 10,000 customers in the store,
+PostgreSQL, CPU time of the import process): 924 → 748 µs a row, the counts unchanged.
+The per-field decisions are cached per model and connection alias: they read only the
+backend's features, never a connection's state."""
 
 from __future__ import annotations
 
-from django.db import connection
+import datetime
+import functools
+import uuid
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.utils import timezone
 
 BATCH = 1000
+
+# Field classes whose get_db_prep_save(value) on PostgreSQL is `value` itself for a value of
+# these exact types (or None); psycopg adapts them natively. Exact classes only: a subclass
+# may type its values its own way.
+_TEXT, _INT = (str,), (int,)
+_PLAIN = {
+    models.CharField: _TEXT,
+    models.TextField: _TEXT,
+    models.EmailField: _TEXT,
+    models.SlugField: _TEXT,
+    models.BooleanField: (bool,),
+    models.IntegerField: _INT,
+    models.SmallIntegerField: _INT,
+    models.BigIntegerField: _INT,
+    models.PositiveIntegerField: _INT,
+    models.PositiveSmallIntegerField: _INT,
+    models.PositiveBigIntegerField: _INT,
+    models.AutoField: _INT,
+    models.BigAutoField: _INT,
+    models.SmallAutoField: _INT,
+    models.UUIDField: (uuid.UUID,),
+    models.DateTimeField: (datetime.datetime,),  # aware ones only, see _Column.typed
+}
+
+
+class _Column:
+    __slots__ = ("attname", "auto", "field", "plain", "prep", "when")
+
+    def __init__(self, field, connection):
+        self.field = field
+        self.attname = field.attname
+        # Fields with their own pre_save (auto_now, auto_now_add) set their value as save() does.
+        self.auto = type(field).pre_save is not models.Field.pre_save
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        self.plain = _PLAIN.get(type(target), ())
+        if type(field) not in (models.ForeignKey, type(target)):
+            self.plain = ()  # a custom foreign key: its own typing
+        self.when = type(target) is models.DateTimeField
+        self.prep = functools.partial(field.get_db_prep_save, connection=connection)
+
+    def default(self):
+        """The value save() would write for a field the row leaves out."""
+        if self.auto:
+            field = self.field
+            if isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add):
+                return self.typed(timezone.now())
+            raise TypeError(f"copy_rows cannot fill {field.name}: give its value")
+        return self.typed(self.field.get_default())
+
+    def value(self, obj):
+        value = self.field.pre_save(obj, True) if self.auto else getattr(obj, self.attname)
+        return self.typed(value)
+
+    def typed(self, value):
+        if value is None:
+            return None if self.plain else self.prep(value)
+        if type(value) in self.plain and not (self.when and value.tzinfo is None):
+            return value
+        return self.prep(value)
+
+
+@functools.cache
+def _columns(model, alias: str) -> tuple[_Column, ...]:
+    connection = connections[alias]
+    return tuple(_Column(f, connection) for f in model._meta.concrete_fields)
 
 
 def copy_insert(model, objs: list) -> None:
     """Insert unsaved instances of `model`; afterwards each has its primary key."""
     if not objs:
         return
+    connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs, batch_size=BATCH)
         return
     opts = model._meta
     pk = opts.pk
-    fields = list(opts.concrete_fields)
+    columns = _columns(model, DEFAULT_DB_ALIAS)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(c.field.column) for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -33,11 +116,40 @@ def copy_insert(model, objs: list) -> None:
         for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
             obj._prepare_related_fields_for_save(operation_name="copy_insert")
             setattr(obj, pk.attname, pk_value)
-        with cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({names}) FROM STDIN") as copy:
             for obj in objs:
-                copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-                )
+                copy.write_row([c.value(obj) for c in columns])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def copy_rows(model, rows: list[dict]) -> None:
+    """Insert rows given as {attname: value} (`customer_id`, not `customer`) without building
+    a model instance per row; a field a row leaves out gets what save() would give it (its
+    default, or now for auto_now/auto_now_add). For the rows nothing reads back (contact
+    points, history, import records): no primary keys are returned."""
+    if not rows:
+        return
+    opts = model._meta
+    columns = [c for c in _columns(model, DEFAULT_DB_ALIAS) if c.field is not opts.pk]
+    unknown = set(rows[0]) - {c.attname for c in columns}
+    if unknown:
+        raise TypeError(f"{opts.label} has no columns {sorted(unknown)}")
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c.field.column) for c in columns)
+    missing = object()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            values = []
+            for c in columns:
+                value = row.get(c.attname, missing)
+                values.append(c.default() if value is missing else c.typed(value))
+            copy.write_row(values)

@@ -25,7 +25,7 @@ import jellyfish
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from goodwill.core.bulk import copy_insert
+from goodwill.core.bulk import copy_rows
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.batch_lookup import (
     Entered,
@@ -243,18 +243,18 @@ def _write(batch, plans, *, acting_user, reason, counts, errors) -> None:
     def pk(target):
         return pk_of_row[target[1]] if isinstance(target, tuple) else target
 
-    copy_insert(
+    copy_rows(
         ImportedRecord,
         [
-            ImportedRecord(
-                dealership_id=store,
-                batch=batch,
-                row=p.number,
-                customer_id=p.new.customer.pk,
-                action=ImportedRecord.Action.CREATED,
-                duplicate_of=pk(p.target) if p.target is not None else None,
-                external_id=p.rec.external_id,
-            )
+            {
+                "dealership_id": store,
+                "batch_id": batch.pk,
+                "row": p.number,
+                "customer_id": p.new.customer.pk,
+                "action": ImportedRecord.Action.CREATED,
+                "duplicate_of": pk(p.target) if p.target is not None else None,
+                "external_id": p.rec.external_id,
+            }
             for p in created
         ],
     )
