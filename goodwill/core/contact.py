@@ -1,15 +1,33 @@
 """Phone numbers and emails: parsed by maintained libraries, stored normalised."""
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from email_validator import EmailNotValidError, validate_email
 
+# A ten-digit North American number as people type it: "(512) 555-0142", "512.555.0142",
+# "+1 512 555 0142", "1-512-555-0142".
+_NANP_TYPED = re.compile(r"(?:\+?1[\s.\-]*)?\(?([2-9]\d{2})\)?[\s.\-]*(\d{3})[\s.\-]*(\d{4})")
+_NANP_REGIONS = frozenset({"US", "CA"})
+
 
 def normalise_phone(raw: str, region: str = "US") -> str:
-    """Return the E.164 form of a phone typed in any common format, or raise a clear error."""
+    """Return the E.164 form of a phone typed in any common format, or raise a clear error.
+
+    In the United States and Canada a number typed in one of the usual shapes is read by a
+    regular expression and only checked by phonenumbers (`is_valid_number`): parsing it was
+    60 % of the time here (66 of 105 µs), ~5 % of an import's CPU per row. Anything
+    else, and every number the check refuses (for its message), goes through
+    `phonenumbers.parse`; a Hypothesis test holds the two paths equal."""
     raw = (raw or "").strip()
     if not raw:
         return ""
+    if (region or "US") in _NANP_REGIONS and (typed := _NANP_TYPED.fullmatch(raw)):
+        digits = "".join(typed.groups())
+        number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
+        if phonenumbers.is_valid_number(number):
+            return "+1" + digits
     try:
         number = phonenumbers.parse(raw, region or "US")
     except phonenumbers.NumberParseException as exc:

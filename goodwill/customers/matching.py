@@ -55,8 +55,12 @@ _STREET_WORDS = {
 _COMPANY_SUFFIXES = {"inc", "llc", "ltd", "co", "corp", "corporation", "company", "the"}
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
-    """Lower-case ASCII with punctuation dropped: 'Núñez-Ortega' → 'nunez ortega'."""
+    """Lower-case ASCII with punctuation dropped: 'Núñez-Ortega' → 'nunez ortega'.
+
+    Memoised (bounded): the names, streets and cities of a store repeat across the rows of
+    an import and its candidates; folding them afresh was ~5 % of an import's CPU."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
@@ -74,6 +78,7 @@ def first_token(name: str) -> str:
     return tokens[0]
 
 
+@lru_cache(maxsize=200_000)
 def street_key(street: str) -> str:
     words = [_STREET_WORDS.get(w, w) for w in fold(street).split()]
     return " ".join(words)

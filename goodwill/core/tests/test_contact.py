@@ -60,3 +60,39 @@ def test_a_north_american_number_reads_exactly_as_phonenumbers_formats_it(digits
         phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.NATIONAL
     )
     assert format_phone(e164) == expected
+
+
+def _as_phonenumbers_reads_it(raw: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        return "refused"
+    if not phonenumbers.is_valid_number(number):
+        return "refused"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+typed_number = st.builds(
+    lambda prefix, area, exchange, line, seps, parens: (
+        f"{prefix}{seps[0]}{'(' if parens else ''}{area}{')' if parens else ''}{seps[1]}"
+        f"{exchange}{seps[2]}{line}"
+    ),
+    prefix=st.sampled_from(["", "1", "+1", "+", " 1", "+1 ", "11"]),
+    area=st.integers(0, 999).map(lambda n: f"{n:03d}"),
+    exchange=st.integers(0, 999).map(lambda n: f"{n:03d}"),
+    line=st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+    seps=st.tuples(*[st.sampled_from(["", " ", "-", ".", "  ", " - ", "/"])] * 3),
+    parens=st.booleans(),
+)
+
+
+@given(
+    raw=typed_number | st.text(alphabet="0123456789+-(). 1", max_size=20),
+    region=st.sampled_from(["US", "CA"]),
+)
+def test_the_quick_reading_of_north_american_numbers_agrees_with_phonenumbers(raw, region):
+    try:
+        ours = normalise_phone(raw, region)
+    except ValidationError:
+        ours = "refused"
+    assert ours == (_as_phonenumbers_reads_it(raw, region) if raw.strip() else "")
