@@ -8,7 +8,9 @@ from email_validator import EmailNotValidError, validate_email
 
 # A ten-digit North American number as people type it: "(512) 555-0142", "512.555.0142",
 # "+1 512 555 0142", "1-512-555-0142".
-_NANP_TYPED = re.compile(r"(?:\+?1[\s.\-]*)?\(?([2-9]\d{2})\)?[\s.\-]*(\d{3})[\s.\-]*(\d{4})")
+_NANP_TYPED = re.compile(
+    r"(?:\+?1[\s.\-]*)?\(?([2-9]\d{2})\)?[\s.\-]*(\d{3})[\s.\-]*(\d{4})", re.ASCII
+)
 _NANP_REGIONS = frozenset({"US", "CA"})
 
 

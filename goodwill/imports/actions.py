@@ -323,7 +323,7 @@ def run(
         with ErrorSpool() as errors, transaction.atomic():
             RowError.objects.filter(batch=batch).delete()
             try:
-                with transaction.atomic():
+                with transaction.atomic(), batching.rare_collections():
                     _read_and_write(batch, counts, errors, acting_user, progress)
                     if not commit:
                         raise _DryRun

@@ -18,7 +18,9 @@ Measured (`bench/bench_import.py`): the figures are in docs/closing-notes/issue-
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import jellyfish
@@ -43,6 +45,22 @@ BATCH_ROWS = 2000
 SURE = 97  # a match this strong on a shared phone/email is the same customer: fill in
 LIKELY = 90  # a likely match: a duplicate to create (and review) or to skip
 FILLABLE = ("company_name", "street", "city", "region", "postal_code")
+
+
+@contextmanager
+def rare_collections():
+    """Python's cycle collector runs rarely while an import runs: by default it ran every 700
+    new container objects, and an import makes dozens per row (records, dicts, tuples) that
+    live until their batch is written; 18 % of an import's CPU went to collections that
+    found little (10,000 rows: 2.2 s of 11.9 s, 1,661 collections; with these thresholds
+    0.2 s, 10, and 1,186 → 978 µs of CPU a row). Cycles are still collected, every 50,000
+    new objects: memory stays flat. The previous thresholds come back afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def entered(rec: Record) -> Entered:

@@ -3,6 +3,8 @@ files that repeat their own rows, carry bad phones and bad VINs and name custome
 already has; rows that repeat an earlier row of the same batch or of an earlier batch are
 found; everything written has its history row."""
 
+import gc
+
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -186,3 +188,19 @@ def test_the_batch_lookups_find_the_stores_customers_by_each_key(store_a, alice)
     ]
     found = candidate_ids_many(store_a, entries)
     assert found[:4] == [{them.pk}] * 4 and found[4] == set()
+
+
+def test_an_import_runs_with_rare_collections_and_leaves_the_collector_as_it_found_it(
+    store_a, alice, monkeypatch
+):
+    seen = []
+    process = batching.process
+    monkeypatch.setattr(
+        batching, "process", lambda *a, **kw: seen.append(gc.get_threshold()) or process(*a, **kw)
+    )
+    before = gc.get_threshold()
+    batch = upload_bytes(store_a, alice, "people.csv", (HEADER + TABLE[1][0] + "\n").encode())
+    actions.run(batch, commit=True, acting_user=alice)
+    assert seen and all(t[0] == 50_000 for t in seen)
+    assert gc.get_threshold() == before
+    assert batch.counts["new"] == 1
