@@ -8,9 +8,9 @@ For each size N: a CSV of N rows is written (the names, streets and cities of
 --existing customers first (written through `customers.actions`), then the real command
 runs twice in a child process — `goodwill import --dry-run` and `goodwill import` — and the
 bare baseline `COPY`s the same file into a one-table copy (every column text, no index) in
-the same database. Printed per run: wall time, rows/s, the child's peak RSS, the counts the
-command printed, the load average before and after; then the ratio of the import's time to
-the COPY's.
+the same database. Printed per run: wall time, rows/s, the child's CPU time and peak RSS, the
+database backends' CPU time (`DatabaseCpu`), the counts the command printed, the load
+average before and after; then the ratio of the import's time to the COPY's.
 
 The file carries, per 1,000 rows: 10 rows repeating an earlier row's person with a new email
 and street (same phone: filled in), 10 with a typo in the first name, no phone and the same
@@ -26,6 +26,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -130,6 +131,48 @@ def write_file(path: Path, rows: int, existing: list[tuple], seed: int) -> None:
                 recent = recent[-2500:]
 
 
+class DatabaseCpu(threading.Thread):
+    """The CPU time of the database's backends serving the bench's database while a child
+    runs: PostgreSQL on this machine, each backend's /proc/<pid>/stat sampled every half
+    second (a backend's last half second before it exits is missed). None when the server's
+    processes cannot be read."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url, self.seen, self.first, self.done = url, {}, {}, threading.Event()
+
+    @staticmethod
+    def _cpu(pid: int) -> float | None:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while True:
+                pids = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                ).fetchall()
+                for (pid,) in pids:
+                    cpu = self._cpu(pid)
+                    if cpu is not None:
+                        self.first.setdefault(pid, cpu)
+                        self.seen[pid] = cpu
+                if self.done.wait(0.5):
+                    return
+
+    def stop(self) -> float | None:
+        self.done.set()
+        self.join()
+        if not self.seen:
+            return None
+        return sum(cpu - self.first[pid] for pid, cpu in self.seen.items())
+
+
 def child(argv: list[str], env: dict) -> tuple[float, int, str, float]:
     """Run a command; (wall seconds, peak RSS in MB, stdout, its CPU seconds)."""
     started = time.perf_counter()
@@ -231,14 +274,23 @@ def main() -> None:
             for mode in ([] if args.no_dry_run else ["--dry-run"]) + [""]:
                 before = load()
                 argv = [goodwill, "import", str(path), "--dealership", slug]
+                database = DatabaseCpu(args.database)
+                database.start()
                 seconds, rss, text, cpu = child(argv + ([mode] if mode else []), env)
+                db_cpu = database.stop()
                 found = COUNTS.search(text)
                 counts = found.group(0) if found else text[-500:]
                 label = "dry run" if mode else "commit"
                 results[label] = (seconds, found.groups() if found else None)
                 say(
                     f"  goodwill import ({label}): {seconds:,.1f} s, {size / seconds:,.0f} rows/s,"
-                    f" its CPU {cpu:,.0f} s ({cpu / size * 1e6:,.0f} µs a row), peak RSS"
+                    f" its CPU {cpu:,.0f} s ({cpu / size * 1e6:,.0f} µs a row), the database's"
+                    + (
+                        f" {db_cpu:,.0f} s ({db_cpu / size * 1e6:,.0f} µs a row)"
+                        if db_cpu is not None
+                        else " not readable"
+                    )
+                    + f", peak RSS"
                     f" {rss:,} MB · {counts} · load {before} → {load()}"
                 )
             before = load()
