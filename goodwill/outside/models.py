@@ -22,6 +22,8 @@ class ProLink(models.Model):
     """A pro not on Goodwill's key to one referral we sent them: it opens that referral's
     report page and nothing else. A newer link for the same referral replaces it."""
 
+    EXPORT_EXCLUDE = ("token_hash",)  # the store's export never carries a credential
+
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(
@@ -65,6 +67,9 @@ class ProInvitation(models.Model):
     """Our invitation to a pro of our network to join Goodwill with a store of their own:
     a one-time link (only its hash is kept) that expires; the pro may also say no, and a
     pro who said no is never invited again by this store."""
+
+    EXPORT_EXCLUDE = ("token_hash",)  # the store's export never carries a credential
+    EXPORT_NOT_SHARED = "the store the pro set up starts its own records; this is ours"
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent"
