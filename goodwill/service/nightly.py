@@ -18,11 +18,12 @@ the quiet period to what this run raises and inserts in bulk (COPY into a scratc
 then one `INSERT … ON CONFLICT DO NOTHING`: a run beside an RO's own job can never fail on
 the unique key).
 
-Measured with `bench/bench_service.py` over 1,000,000 ROs (figures with their load average
-in docs/closing-notes/issue-13.md): the streamed pass read every row into Python every
-night; the set-based one ships 686,335 candidate rows on the first night and none on a
-steady one. First night at load 17: 228 s (was 510.9 s at load 14), of which the insert of
-511,102 opportunities 74 s and the commit's foreign-key checks 48 s."""
+Measured with `bench/bench_service.py` over 1,000,000 ROs (docs/closing-notes/issue-13.md):
+the streamed pass read every row into Python every night; the set-based one ships 686,335
+candidate rows on the first night and none on a steady one. Steady night: 38.2 s at load
+13.8, 14.3 s of CPU (was 139.9 s at load 14). First night, raising 511,102 opportunities:
+227.6 s at load 15.6, 65.8 s of CPU (was 510.9 s at load 14), most of it PostgreSQL
+inserting into a table of twelve indexes and checking the foreign keys at commit."""
 
 import json
 from bisect import bisect_left
@@ -240,8 +241,9 @@ def _candidates(store_ids, rules: dict[int, ServiceSettings]):
     with connection.cursor() as cur:
         # The window sort of a million ROs fits in memory instead of spilling to disk.
         cur.execute("SET LOCAL work_mem = '256MB'")
-        # A cursor is planned for its first rows (10 % by default): nested loops whose
-        # inner scans then crawl over the rows this pass inserts. The whole answer is read.
+        # A cursor is planned for its first rows (10 % by default); that plan (merge
+        # anti-joins under an incremental sort) took over a minute a FETCH while the pass
+        # inserted, over 1,000,000 ROs. The whole answer is read: plan for all of it.
         cur.execute("SET LOCAL cursor_tuple_fraction = 1.0")
     for days, group in sorted(by_window.items()):
         params = _params(group, rules, models, days)
