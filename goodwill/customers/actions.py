@@ -14,6 +14,7 @@ from goodwill.customers import duplicates as duplicate_rule
 from goodwill.customers.models import (
     Assignment,
     Consent,
+    ContactDetail,
     Customer,
     CustomerEmail,
     CustomerEvent,
@@ -177,6 +178,7 @@ class NewCustomer:
     actor: object
     at: object
     reason: str
+    details: tuple = ()  # (kind, label, value) beyond the slots: ContactDetail rows
 
     def phone_rows(self) -> list[dict]:
         c = self.customer
@@ -198,6 +200,19 @@ class NewCustomer:
             for label, a in self.emails.items()
         ]
 
+    def detail_rows(self) -> list[dict]:
+        c = self.customer
+        return [
+            {
+                "dealership_id": c.dealership_id,
+                "customer_id": c.pk,
+                "kind": kind,
+                "label": label,
+                "value": value,
+            }
+            for kind, label, value in self.details
+        ]
+
     def event_row(self) -> dict:
         return {
             "dealership_id": self.customer.dealership_id,
@@ -210,6 +225,26 @@ class NewCustomer:
         }
 
 
+def _detail_rows(customer, details) -> list[ContactDetail]:
+    """ContactDetail rows for [(kind, label, value)], checked per field (kind, lengths)."""
+    rows = []
+    for kind, label, value in details or ():
+        row = ContactDetail(
+            dealership_id=customer.dealership_id,
+            customer=customer,
+            kind=kind,
+            label=(label or "")[:40],
+            value=value,
+        )
+        row.full_clean(exclude=["dealership", "customer"], validate_unique=False)
+        rows.append(row)
+    return rows
+
+
+def _detail_changes(details) -> dict:
+    return {f"{label or kind} ({kind})": ["", value] for kind, label, value in details or ()}
+
+
 def prepare_new_customer(
     dealership,
     *,
@@ -218,12 +253,14 @@ def prepare_new_customer(
     emails: dict | None,
     reason: str = "",
     normalised: bool = False,
+    details: list | None = None,
     **fields,
 ) -> NewCustomer:
     """The checks of a create, in Python and without a query: fields, contact points, the
     has-a-name rule. `normalised`: the phones and emails are already what `normalise_phone`
-    and `normalise_email` returned (imports normalise while reading each row). Raises
-    ValidationError; writes nothing."""
+    and `normalise_email` returned (imports normalise while reading each row). `details`:
+    [(kind, label, value)] beyond the one-per-label slots (`ContactDetail`), already
+    normalised. Raises ValidationError; writes nothing."""
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
@@ -243,7 +280,12 @@ def prepare_new_customer(
     changes = {k: ["", _text(v)] for k, v in fields.items() if v not in ("", None)}
     changes |= {f"{label} phone": ["", n] for label, n in phones.items()}
     changes |= {f"{label} email": ["", a] for label, a in emails.items()}
-    return NewCustomer(customer, phones, emails, changes, acting_user, timezone.now(), reason)
+    details = tuple((k, (label or "")[:40], v) for k, label, v in details or ())
+    _detail_rows(customer, details)  # checks kinds and lengths; raises ValidationError
+    changes |= _detail_changes(details)
+    return NewCustomer(
+        customer, phones, emails, changes, acting_user, timezone.now(), reason, details
+    )
 
 
 @transaction.atomic
@@ -261,6 +303,7 @@ def create_customers_bulk(new: list[NewCustomer]) -> list[Customer]:
     copy_rows(CustomerPhone, [row for n in new for row in n.phone_rows()])
     copy_rows(CustomerEmail, [row for n in new for row in n.email_rows()])
     copy_rows(CustomerEvent, [n.event_row() for n in new])
+    copy_rows(ContactDetail, [row for n in new for row in n.detail_rows()])
     return customers
 
 
@@ -352,9 +395,12 @@ def update_customer(
     phones: dict | None = None,
     emails: dict | None = None,
     reason: str = "",
+    details: list | None = None,
     **fields,
 ) -> dict:
-    """Apply changed fields; returns the {field: [old, new]} diff that went into history."""
+    """Apply changed fields; returns the {field: [old, new]} diff that went into history.
+    `details`: [(kind, label, value)] to add to the customer's other contact details
+    (normalised by the caller; an import's fill-in)."""
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
@@ -375,6 +421,9 @@ def update_customer(
     changes |= _sync_contact_points(
         customer, phones=phones, emails=emails, region=customer.dealership.phone_region
     )
+    if details:
+        ContactDetail.objects.bulk_create(_detail_rows(customer, details))
+        changes |= _detail_changes(details)
     if changes:
         record_event(
             customer, CustomerEvent.Verb.UPDATED, actor=acting_user, changes=changes, reason=reason

@@ -67,6 +67,7 @@ class EmailOut(Schema):
 class CustomerIn(In):
     kind: Kind = "person"
     first_name: str = column(Customer, "first_name", "")
+    middle_name: str = column(Customer, "middle_name", "")
     last_name: str = column(Customer, "last_name", "")
     company_name: str = column(Customer, "company_name", "")
     relationship: Relationship = "prospect"
@@ -75,8 +76,8 @@ class CustomerIn(In):
     region: str = column(Customer, "region", "")
     postal_code: str = column(Customer, "postal_code", "")
     notes: str = column(Customer, "notes", "")
-    phones: list[PhoneIn] = Field(default_factory=list, max_length=3)
-    emails: list[EmailIn] = Field(default_factory=list, max_length=2)
+    phones: list[PhoneIn] = Field(default_factory=list, max_length=6)
+    emails: list[EmailIn] = Field(default_factory=list, max_length=3)
     confirm_new: bool = Field(
         False,
         description="Create even though the store has a customer with the same phone, email "
@@ -100,6 +101,7 @@ class DuplicateOut(Schema):
 class CustomerPatch(In):
     kind: Kind | None = None
     first_name: str | None = column(Customer, "first_name", None)
+    middle_name: str | None = column(Customer, "middle_name", None)
     last_name: str | None = column(Customer, "last_name", None)
     company_name: str | None = column(Customer, "company_name", None)
     relationship: Relationship | None = None
@@ -108,8 +110,8 @@ class CustomerPatch(In):
     region: str | None = column(Customer, "region", None)
     postal_code: str | None = column(Customer, "postal_code", None)
     notes: str | None = column(Customer, "notes", None)
-    phones: list[PhoneIn] | None = Field(None, max_length=3)
-    emails: list[EmailIn] | None = Field(None, max_length=2)
+    phones: list[PhoneIn] | None = Field(None, max_length=6)
+    emails: list[EmailIn] | None = Field(None, max_length=3)
 
 
 class CustomerOut(Schema):
@@ -117,6 +119,7 @@ class CustomerOut(Schema):
     kind: str
     display_name: str
     first_name: str
+    middle_name: str
     last_name: str
     company_name: str
     relationship: str

@@ -3,10 +3,11 @@ from django.core.exceptions import ValidationError
 
 from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.core.forms import Form, ModelForm, use_input
-from goodwill.customers.models import Assignment, Consent, Customer, CustomerPhone, Vehicle
+from goodwill.customers.models import Assignment, Consent, Customer, Vehicle
 from goodwill.dealerships.models import User
 
-PHONE_LABELS = [label for label, _ in CustomerPhone.Label.choices]
+# The labels the form edits; a fax, pager or other number (imports, the API) is kept as is.
+PHONE_LABELS = ["mobile", "home", "work"]
 EMAIL_LABELS = ["personal", "work"]
 
 

@@ -65,6 +65,9 @@ class Customer(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSON)
     first_name = models.CharField(max_length=80, blank=True)
+    # Kept apart from the first name (address books write "Anna; Marie"): searches and
+    # greetings use the first name, the customer's page shows the whole name.
+    middle_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80, blank=True)
     company_name = models.CharField(max_length=150, blank=True)
     relationship = models.CharField(
@@ -107,6 +110,7 @@ class Customer(models.Model):
     EDITABLE_FIELDS = (
         "kind",
         "first_name",
+        "middle_name",
         "last_name",
         "company_name",
         "relationship",
@@ -144,6 +148,11 @@ class Customer(models.Model):
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
     @property
+    def full_name(self) -> str:
+        """First, middle and last name: the customer's own page."""
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
+
+    @property
     def display_name(self) -> str:
         if self.kind == self.Kind.BUSINESS and self.company_name:
             return self.company_name
@@ -163,12 +172,20 @@ class Customer(models.Model):
 
 
 class CustomerPhone(models.Model):
-    """A phone number, stored as E.164 so any typed format finds it."""
+    """A phone number, stored as E.164 so any typed format finds it. One per label; the
+    kind of line is part of the label (a fax is never offered for a call or a text)."""
 
     class Label(models.TextChoices):
         MOBILE = "mobile", "Mobile"
         HOME = "home", "Home"
         WORK = "work", "Work"
+        OTHER = "other", "Other"
+        FAX = "fax", "Fax"
+        PAGER = "pager", "Pager"
+
+    # Labels that name a voice line: a merge may move a number between these; a fax or a
+    # pager keeps its label or goes to the customer's other contact details.
+    VOICE = ("mobile", "home", "work", "other")
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
@@ -198,6 +215,7 @@ class CustomerEmail(models.Model):
     class Label(models.TextChoices):
         PERSONAL = "personal", "Personal"
         WORK = "work", "Work"
+        OTHER = "other", "Other"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails")
@@ -221,6 +239,35 @@ class CustomerEmail(models.Model):
                 violation_error_message="This customer already has an email with that label.",
             )
         ]
+
+
+class ContactDetail(models.Model):
+    """A phone, email or address beyond the customer's one-per-label slots (a second
+    mobile, a third email, a work address next to the home one), kept with the type its
+    source gave it, so an import never drops what it read. Phones are E.164 and emails
+    normalised, as in the slots; an address is one line."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+        ADDRESS = "address", "Address"
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_details")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    label = models.CharField(max_length=40, blank=True, help_text="e.g. fax, work, iPhone")
+    value = models.CharField(max_length=300)
+
+    objects = OfCustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["dealership", "value"], name="customers_detail_store_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.get_kind_display()}: {self.value}"
 
 
 class Vehicle(models.Model):

@@ -186,6 +186,7 @@ def _detail_context(request, customer, **extra):
         "customer": customer,
         "phones": customer.phones.all(),
         "emails": customer.emails.all(),
+        "details": customer.contact_details.all(),
         "vehicles": customer.vehicles.all(),
         "consent_rows": [
             (value, label, consents.get(value)) for value, label in Consent.Channel.choices

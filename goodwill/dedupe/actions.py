@@ -3,6 +3,7 @@ with the customer timeline written through `record_event`."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 
@@ -23,6 +24,7 @@ from goodwill.customers.models import (
     CustomerPhone,
     Vehicle,
 )
+from goodwill.dealerships.models import User
 from goodwill.dedupe.bulk import clusters as find_clusters
 from goodwill.dedupe.bulk import score_pairs
 from goodwill.dedupe.models import (
@@ -414,7 +416,9 @@ def _place_row(model, field, row, survivor, relabelled, consent_log) -> str:
         if getattr(row, value) in theirs.values():
             return "drop"
         if row.label in theirs:
-            free = [label for label in model.Label.values if label not in theirs]
+            # A voice line may take another voice label; a fax or a pager keeps its own.
+            labels = CustomerPhone.VOICE if model is CustomerPhone else model.Label.values
+            free = [label for label in labels if label not in theirs and row.label in labels]
             if not free:
                 return "drop"
             relabelled.append({"model": _label(model), "pk": row.pk, "label": row.label})
@@ -535,17 +539,44 @@ def suggest_survivor(people):
     return min(people, key=richness)
 
 
+CHOICES = {"survivor": "kept", "merged": "taken from the merged record", "both": "both joined"}
+
+
 def describe_fields(record: Merge) -> list[dict]:
-    """Field-by-field choices of a merge, with labels, for its page."""
+    """Field by field, for the merge's page: the kept record's value before, the merged
+    record's (from its snapshot), the value after, and whether the field changed. Fields
+    empty on both sides are left out; staff fields show names."""
+    merged = json.loads(record.snapshot)[0]["fields"] if record.snapshot else {}
+    staff_ids = {
+        v
+        for name in ("salesperson", "service_advisor")
+        for v in (record.fields.get(name, {}).get("old"), record.fields.get(name, {}).get("new"))
+        if v
+    } | {merged.get(n) for n in ("salesperson", "service_advisor") if merged.get(n)}
+    staff = {u.pk: u.display_name for u in User.objects.filter(pk__in=staff_ids)}
+
+    def shown(name, value):
+        if value in (None, ""):
+            return ""
+        if name in ("salesperson", "service_advisor"):
+            return staff.get(value, "—")
+        if name in ("kind", "relationship"):
+            return str(dict(Customer._meta.get_field(name).choices).get(value, value))
+        return str(value)
+
     rows = []
     for name, entry in record.fields.items():
-        label = Customer._meta.get_field(name).verbose_name.capitalize()
+        before, after = shown(name, entry["old"]), shown(name, entry["new"])
+        theirs = shown(name, merged.get(name))
+        if not (before or after or theirs):
+            continue
         rows.append(
             {
-                "label": label,
-                "choice": entry["choice"],
-                "old": "" if entry["old"] is None else entry["old"],
-                "new": "" if entry["new"] is None else entry["new"],
+                "label": Customer._meta.get_field(name).verbose_name.capitalize(),
+                "choice": CHOICES.get(entry["choice"], entry["choice"]),
+                "old": before,
+                "merged": theirs,
+                "new": after,
                 "changed": entry["old"] != entry["new"],
             }
         )
@@ -553,13 +584,14 @@ def describe_fields(record: Merge) -> list[dict]:
 
 
 def describe_moved(record: Merge) -> list[tuple[str, int]]:
-    """[("vehicles", 2), …]: how many rows of each kind a merge moved."""
+    """[("2 vehicles"), ("1 customer event"), …]: what a merge moved, counted in words."""
     out = []
     for item in record.moved:
+        count = len(item["pks"])
         try:
-            model = apps.get_model(item["model"])
-            name = str(model._meta.verbose_name_plural)
+            meta = apps.get_model(item["model"])._meta
+            name = str(meta.verbose_name if count == 1 else meta.verbose_name_plural)
         except LookupError:
             name = item["model"]
-        out.append((name, len(item["pks"])))
+        out.append((name, count))
     return out

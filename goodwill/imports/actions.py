@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from goodwill.audit import actions as audit
 from goodwill.core.text import one_line
 from goodwill.customers import actions as customer_actions
-from goodwill.customers.models import Customer, Vehicle
+from goodwill.customers.models import ContactDetail, Customer, Vehicle
 from goodwill.imports import batching, vcard
 from goodwill.imports import mapping as mapping_mod
 from goodwill.imports.models import ImportBatch, ImportedRecord, ImportMapping, RowError
@@ -415,13 +415,18 @@ def undo_import(batch: ImportBatch, *, acting_user) -> dict:
         customer = Customer.objects.filter(pk=record.customer_id).first()
         if customer is None or not record.before:
             continue
+        fields = dict.fromkeys(record.before.get("fields", []), "")
+        if "notes" in record.before:
+            fields["notes"] = record.before["notes"]
+        for kind, value in record.before.get("details", []):
+            ContactDetail.objects.filter(customer=customer, kind=kind, value=value).delete()
         customer_actions.update_customer(
             customer,
             acting_user=acting_user,
             reason=f"Import {batch.filename} undone",
             phones=dict.fromkeys(record.before.get("phones", []), ""),
             emails=dict.fromkeys(record.before.get("emails", []), ""),
-            **dict.fromkeys(record.before.get("fields", []), ""),
+            **fields,
         )
         restored += 1
     batch.status = ImportBatch.Status.UNDONE

@@ -44,7 +44,15 @@ from goodwill.imports.rows import Record
 BATCH_ROWS = 2000
 SURE = 97  # a match this strong on a shared phone/email is the same customer: fill in
 LIKELY = 90  # a likely match: a duplicate to create (and review) or to skip
-FILLABLE = ("company_name", "street", "city", "region", "postal_code")
+FILLABLE = ("middle_name", "company_name", "street", "city", "region", "postal_code")
+# A fill-in never overwrites; a value of the row that differs from the customer's goes into
+# the customer's notes instead, under the import's name, so nothing the row said is lost.
+DIFFERING = {
+    "first_name": "First name",
+    "middle_name": "Middle name",
+    "last_name": "Last name",
+    "company_name": "Company",
+}
 
 
 @contextmanager
@@ -64,12 +72,13 @@ def rare_collections():
 
 
 def entered(rec: Record) -> Entered:
+    """What the row says, for matching: every phone and email it carries, slots or not."""
     return Entered(
         first_name=rec.fields.get("first_name", ""),
         last_name=rec.fields.get("last_name", ""),
         company_name=rec.fields.get("company_name", ""),
-        phones=tuple(rec.phones.values()),
-        emails=tuple(rec.emails.values()),
+        phones=(*rec.phones.values(), *(v for k, _, v in rec.details if k == "phone")),
+        emails=(*rec.emails.values(), *(v for k, _, v in rec.details if k == "email")),
         vin=rec.vehicle.get("vin", ""),
         street=rec.fields.get("street", ""),
         postal_code=rec.fields.get("postal_code", ""),
@@ -197,6 +206,14 @@ def process(batch: ImportBatch, rows, *, acting_user, reason, counts, errors) ->
         scored = score_candidates(typed, cands)
         best = min(scored, key=lambda m: (-m[0], _order(m[1]))) if scored else None
         kind = _kind(best)
+        if rec.nameless:
+            # No name: the row can only be the person its phone or email already belongs to.
+            best = _owner(typed, cands)
+            if best is None:
+                counts["invalid"] += 1
+                errors.add(number, "", ", ".join(_contact_values(rec))[:200], NAMELESS)
+                continue
+            kind = "updated"
         counts[kind] += 1
         # Below "likely" the best candidate is no match: a new customer, no duplicate_of.
         target = best[1] if kind != "new" else None
@@ -216,20 +233,29 @@ def process(batch: ImportBatch, rows, *, acting_user, reason, counts, errors) ->
                     emails=rec.emails,
                     reason=reason,
                     normalised=True,
+                    details=rec.details,
                     **fields,
-                )
-            vin = rec.vehicle.get("vin", "")
-            if rec.vehicle and not (vin and vin in taken_vins):
-                plan.vehicle = customer_actions.prepare_vehicle(
-                    plan.new.customer if plan.new else throwaway,
-                    allow_unvalidated_vin=True,
-                    **rec.vehicle,
                 )
         except ValidationError as exc:
             counts[kind] -= 1
             counts["invalid"] += 1
             errors.extend(_not_imported(number, exc))
             continue
+        # A vehicle that cannot be added is left out with its reason; the person comes in
+        # (as a phone that is not a phone does).
+        vin = rec.vehicle.get("vin", "")
+        if rec.vehicle and vin and vin in taken_vins:
+            errors.add(number, "VIN", vin, TAKEN_VIN)
+        elif rec.vehicle:
+            try:
+                plan.vehicle = customer_actions.prepare_vehicle(
+                    plan.new.customer if plan.new else throwaway,
+                    allow_unvalidated_vin=True,
+                    **rec.vehicle,
+                )
+            except ValidationError as exc:
+                for column, value, why in _left_out(exc, rec.vehicle):
+                    errors.add(number, column, value, why)
         if plan.vehicle is not None and plan.vehicle.vin:
             taken_vins.add(plan.vehicle.vin)
             taken_vins.add(vin)
@@ -239,6 +265,40 @@ def process(batch: ImportBatch, rows, *, acting_user, reason, counts, errors) ->
             in_file.add(("row", number), typed)
         plans.append(plan)
     _write(batch, plans, acting_user=acting_user, reason=reason, counts=counts, errors=errors)
+
+
+NAMELESS = (
+    "Row not imported: No name, and no customer of this store has its phone or email. "
+    "Add a name (in the address book or the file) and import it again."
+)
+TAKEN_VIN = "Vehicle left out: the store (or an earlier row) already has this VIN."
+
+
+def _left_out(exc: ValidationError, vehicle: dict):
+    for column, messages in (
+        exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+    ):
+        column = "VIN" if column in ("vin", "__all__", "") else column
+        value = str(vehicle.get(column.lower(), vehicle.get("vin", "")))
+        yield column, value, "Vehicle left out: " + " ".join(messages)
+
+
+def _contact_values(rec: Record) -> list[str]:
+    return [*rec.phones.values(), *rec.emails.values(), *(v for _, _, v in rec.details)]
+
+
+def _owner(typed: Rec, cands) -> tuple | None:
+    """The candidate (store's customer or earlier row) holding one of the row's phones or
+    emails, as the scorer's (score, id, reasons, same); the oldest when several do."""
+    owners = []
+    for cand in cands:
+        same = [
+            *(["same phone"] if typed.phones & cand.phones else []),
+            *(["same email"] if typed.emails & cand.emails else []),
+        ]
+        if same:
+            owners.append((100, cand.id, same, frozenset()))
+    return min(owners, key=lambda m: _order(m[1])) if owners else None
 
 
 def _not_imported(number, exc: ValidationError):
@@ -303,7 +363,9 @@ def _fill_in_row(batch, plan, customer_id, acting_user, reason, counts, errors) 
     try:
         with transaction.atomic():
             customer = Customer.objects.get(pk=customer_id)
-            before = fill_in(customer, plan.rec, acting_user=acting_user, reason=reason)
+            before = fill_in(
+                customer, plan.rec, acting_user=acting_user, reason=reason, row=plan.number
+            )
             ImportedRecord.objects.create(
                 dealership_id=batch.dealership_id,
                 batch=batch,
@@ -311,44 +373,104 @@ def _fill_in_row(batch, plan, customer_id, acting_user, reason, counts, errors) 
                 customer=customer,
                 action=ImportedRecord.Action.UPDATED,
                 before=before,
+                external_id=plan.rec.external_id,
+            )
+            _, _, why, _ = plan.best
+            errors.add(
+                plan.number,
+                "",
+                "",
+                f"Filled in {customer.display_name}, already a customer ({', '.join(why)}).",
             )
             if plan.vehicle is not None:
-                customer_actions.add_vehicle(
-                    customer,
-                    acting_user=acting_user,
-                    allow_unvalidated_vin=True,
-                    **plan.rec.vehicle,
-                )
+                try:
+                    with transaction.atomic():
+                        customer_actions.add_vehicle(
+                            customer,
+                            acting_user=acting_user,
+                            allow_unvalidated_vin=True,
+                            **plan.rec.vehicle,
+                        )
+                except ValidationError as exc:
+                    for column, value, why in _left_out(exc, plan.rec.vehicle):
+                        errors.add(plan.number, column, value, why)
     except ValidationError as exc:
         counts["updated"] -= 1
         counts["invalid"] += 1
         errors.extend(_not_imported(plan.number, exc))
 
 
-def fill_in(customer: Customer, rec: Record, *, acting_user, reason) -> dict:
+def fill_in(customer: Customer, rec: Record, *, acting_user, reason, row: int = 0) -> dict:
     """Fill the existing customer's empty fields and free phone/email labels from the row;
-    never overwrite. Returns what was empty before, for the undo."""
+    never overwrite. What does not fit is kept beside: a phone or email whose label is taken
+    goes to the customer's other contact details, the row's notes and any name or company
+    that differs from the customer's are added to the notes under the import's name.
+    Returns what was there before, for the undo."""
     fields = {f: rec.fields[f] for f in FILLABLE if rec.fields.get(f) and not getattr(customer, f)}
     have_phones = {p.label: p.number for p in customer.phones.all()}
     have_emails = {e.label: e.address_lower for e in customer.emails.all()}
-    phones = {
-        label: n
-        for label, n in rec.phones.items()
-        if label not in have_phones and n not in have_phones.values()
-    }
-    emails = {
-        label: a
-        for label, a in rec.emails.items()
-        if label not in have_emails and a.lower() not in have_emails.values()
-    }
-    if not (fields or phones or emails):
+    have_details = {(d.kind, d.value.lower()) for d in customer.contact_details.all()}
+    known = {*have_phones.values(), *have_emails.values(), *(v for _, v in have_details)}
+    phones, emails, details = {}, {}, []
+    for kind, slots, have, taken in (
+        ("phone", rec.phones, have_phones, phones),
+        ("email", rec.emails, have_emails, emails),
+    ):
+        for label, value in slots.items():
+            if value.lower() in known:
+                continue
+            if label in have or label in taken:
+                details.append((kind, label, value))
+            else:
+                taken[label] = value
+            known.add(value.lower())
+    for kind, label, value in rec.details:
+        if value.lower() not in known:
+            details.append((kind, label, value))
+            known.add(value.lower())
+    if (
+        rec.fields.get("street")
+        and customer.street
+        and (rec.fields["street"].lower() != customer.street.lower())
+    ):
+        line = ", ".join(
+            p
+            for p in (rec.fields.get(f, "") for f in ("street", "city", "region", "postal_code"))
+            if p
+        )
+        if line.lower() not in known:
+            details.append(("address", "", line[:300]))
+    lines = [
+        f"{title}: {rec.fields[name]}"
+        for name, title in DIFFERING.items()
+        if rec.fields.get(name)
+        and getattr(customer, name)
+        and rec.fields[name].lower() != getattr(customer, name).lower()
+    ]
+    note = rec.fields.get("notes", "")
+    if note and note not in customer.notes:
+        lines.append(note)
+    if lines:
+        heading = f"{reason}{f', row {row}' if row else ''}:"
+        notes = "\n\n".join(p for p in (customer.notes, "\n".join([heading, *lines])) if p)
+        limit = Customer._meta.get_field("notes").max_length
+        fields["notes"] = notes[:limit]
+    if not (fields or phones or emails or details):
         return {}
+    before_notes = customer.notes
     customer_actions.update_customer(
         customer,
         acting_user=acting_user,
         phones=phones or None,
         emails=emails or None,
+        details=details or None,
         reason=reason,
         **fields,
     )
-    return {"fields": list(fields), "phones": list(phones), "emails": list(emails)}
+    filled = [f for f in fields if f != "notes"]
+    before = {"fields": filled, "phones": list(phones), "emails": list(emails)}
+    if "notes" in fields:
+        before["notes"] = before_notes
+    if details:
+        before["details"] = [[kind, value] for kind, _, value in details]
+    return before

@@ -31,10 +31,14 @@ from goodwill.imports.tables import readme_section, safe_cell, tables, write_tab
 __all__ = ["safe_cell", "write_export"]
 
 CUSTOMER_COLUMNS = [
-    "id", "kind", "first_name", "last_name", "company_name", "relationship", "street", "city",
-    "region", "postal_code", "phone_mobile", "phone_home", "phone_work", "email_personal",
-    "email_work", "notes", "salesperson", "service_advisor", "created_at",
+    "id", "kind", "first_name", "middle_name", "last_name", "company_name", "relationship",
+    "street", "city", "region", "postal_code", "phone_mobile", "phone_home", "phone_work",
+    "phone_other", "phone_fax", "phone_pager", "email_personal", "email_work", "email_other",
+    "notes", "salesperson", "service_advisor", "created_at",
 ]  # fmt: skip
+PHONES = ("mobile", "home", "work", "other", "fax", "pager")
+EMAILS = ("personal", "work", "other")
+VCARD_TEL = {"mobile": "CELL", "other": "VOICE"}
 CHUNK = 2000
 
 
@@ -59,12 +63,9 @@ def _customer_rows(dealership):
             c,
             {
                 "id": c.public_id,
-                **{f: getattr(c, f) for f in CUSTOMER_COLUMNS[1:10]},
-                "phone_mobile": format_phone(p.get("mobile", "")),
-                "phone_home": format_phone(p.get("home", "")),
-                "phone_work": format_phone(p.get("work", "")),
-                "email_personal": e.get("personal", ""),
-                "email_work": e.get("work", ""),
+                **{f: getattr(c, f) for f in CUSTOMER_COLUMNS[1:11]},
+                **{f"phone_{label}": format_phone(p.get(label, "")) for label in PHONES},
+                **{f"email_{label}": e.get(label, "") for label in EMAILS},
                 "notes": c.notes,
                 "salesperson": c.salesperson.username if c.salesperson else "",
                 "service_advisor": c.service_advisor.username if c.service_advisor else "",
@@ -75,20 +76,22 @@ def _customer_rows(dealership):
 
 def _vcard(c: Customer, row: dict) -> str:
     card = vobject.vCard()
-    card.add("n").value = vobject.vcard.Name(family=c.last_name, given=c.first_name)
+    card.add("n").value = vobject.vcard.Name(
+        family=c.last_name, given=c.first_name, additional=c.middle_name
+    )
     card.add("fn").value = c.display_name
     if c.company_name:
         card.add("org").value = [c.company_name]
-    for label in ("mobile", "home", "work"):
+    for label in PHONES:
         if row[f"phone_{label}"]:
             tel = card.add("tel")
             tel.value = row[f"phone_{label}"]
-            tel.type_param = "CELL" if label == "mobile" else label.upper()
-    for label in ("personal", "work"):
+            tel.type_param = VCARD_TEL.get(label, label.upper())
+    for label in EMAILS:
         if row[f"email_{label}"]:
             email = card.add("email")
             email.value = row[f"email_{label}"]
-            email.type_param = "HOME" if label == "personal" else "WORK"
+            email.type_param = {"personal": "HOME", "work": "WORK"}.get(label, "INTERNET")
     if c.street or c.city:
         card.add("adr").value = vobject.vcard.Address(
             street=c.street, city=c.city, region=c.region, code=c.postal_code

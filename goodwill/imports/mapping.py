@@ -10,6 +10,7 @@ import re
 FIELDS = {
     "": "— ignore —",
     "first_name": "First name",
+    "middle_name": "Middle name",
     "last_name": "Last name",
     "full_name": "Full name (split into first/last)",
     "company_name": "Company",
@@ -20,8 +21,12 @@ FIELDS = {
     "phone_mobile": "Mobile phone",
     "phone_home": "Home phone",
     "phone_work": "Work phone",
+    "phone_other": "Other phone",
+    "phone_fax": "Fax",
+    "phone_pager": "Pager",
     "email_personal": "Email",
     "email_work": "Work email",
+    "email_other": "Other email",
     "notes": "Notes (several columns are joined)",
     "vin": "VIN",
     "year": "Vehicle year",
@@ -34,6 +39,7 @@ NAME_FIELDS = ("first_name", "last_name", "full_name", "company_name")
 
 _SYNONYMS = {
     "first_name": "firstname first givenname fname forename",
+    "middle_name": "middlename middle additionalname middleinitial",
     "last_name": "lastname last surname familyname lname",
     "full_name": "name fullname customername contactname displayname",
     "company_name": "company companyname organizationname organization associatedcompany "
@@ -48,8 +54,12 @@ _SYNONYMS = {
     "primaryphone mobilenumber phonemobile",
     "phone_home": "homephone phonehome phone phone2value home telephone",
     "phone_work": "workphone businessphone phonework phone3value officephone",
+    "phone_other": "otherphone phoneother phone4value",
+    "phone_fax": "fax faxnumber businessfax homefax faxphone phonefax",
+    "phone_pager": "pager pagernumber phonepager",
     "email_personal": "email emailaddress email1value mail emailaddress1 emailpersonal",
     "email_work": "email2value email2address workemail emailwork",
+    "email_other": "email3value email3address otheremail emailother",
     "notes": "notes description comments comment note",
     "vin": "vin vehiclevin vinnumber",
     "year": "year vehicleyear modelyear",

@@ -14,11 +14,19 @@ from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.imports.mapping import FIELDS, JOINED
 
 MULTI = " ::: "  # Google Contacts joins several values of one cell with this
+# Keys a reader (vCard) may add to a row beside its columns: [(kind, label, value, column)]
+# contact points with their own types, and [(column, value, reason)] things left out.
+CONTACTS = "\x1fcontacts"
+LEFT_OUT = "\x1fleft-out"
+SKIP_ROW = "\x1fskip"  # why the reader refuses this row (a contact group)
+PHONE_LABELS = ("mobile", "home", "work", "other", "fax", "pager")
+EMAIL_LABELS = ("personal", "work", "other")
 NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")  # our export's formula-injection guard
 SHOUTED = re.compile(r"[A-ZÀ-Þ][A-ZÀ-Þ' .-]{2,}")  # DMS upper case, nothing else
 INDIVIDUAL = re.compile(r"\(individual\)|^individual$", re.IGNORECASE)
 LIMITS = {
     "first_name": 80,
+    "middle_name": 80,
     "last_name": 80,
     "company_name": 150,
     "street": 200,
@@ -47,13 +55,20 @@ class Record:
     vehicle: dict = field(default_factory=dict)
     external_id: str = ""
     problems: list[Problem] = field(default_factory=list)
+    # Contact points beyond the one-per-label slots: [(kind, label, value)] (ContactDetail).
+    details: list = field(default_factory=list)
+    # No name, but a phone or an email: the import fills in the customer who has it, or
+    # reports the row (a customer needs a name).
+    nameless: bool = False
 
     @property
     def invalid(self) -> bool:
         return any(p.skip for p in self.problems)
 
 
-def _clean(value: str) -> str:
+def _clean(value) -> str:
+    if isinstance(value, list | tuple):  # several values read for one column
+        value = ", ".join(str(v).strip() for v in value if v)
     value = NEUTRALISED.sub("", (value or "").strip())
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -87,6 +102,9 @@ def build_record(row: dict, mapping: dict[str, str], *, region: str) -> Record:
             )
         )
         return rec
+    if isinstance(row.get(SKIP_ROW), str):
+        rec.problems.append(Problem("", "", row[SKIP_ROW], skip=True))
+        return rec
     values: dict[str, list[tuple[str, str]]] = {}
     for column, target in mapping.items():
         if not target:
@@ -98,10 +116,11 @@ def build_record(row: dict, mapping: dict[str, str], *, region: str) -> Record:
     def first(name) -> tuple[str, str]:
         return values.get(name, [("", "")])[0]
 
-    for name in ("first_name", "last_name", "company_name", "city", "region", "postal_code"):
+    names = ("first_name", "middle_name", "last_name", "company_name", "city", "region")
+    for name in (*names, "postal_code"):
         column, value = first(name)
         value = value.split(MULTI)[0].strip()
-        if name in ("first_name", "last_name", "city"):
+        if name in ("first_name", "middle_name", "last_name", "city"):
             value = _proper(value)
         if name == "postal_code":
             value = _postal(value)
@@ -111,8 +130,11 @@ def build_record(row: dict, mapping: dict[str, str], *, region: str) -> Record:
         human = HumanName(full)
         if full.isupper():
             human.capitalize(force=True)
-        rec.fields["first_name"] = " ".join(p for p in (human.first, human.middle) if p)
+        rec.fields["first_name"] = human.first
+        rec.fields["middle_name"] = rec.fields["middle_name"] or human.middle
         rec.fields["last_name"] = human.last
+        if not (human.first or human.last):  # "Dr." alone, or nothing nameparser can split
+            rec.fields["first_name"] = full
     if INDIVIDUAL.search(rec.fields["company_name"]):
         rec.fields["company_name"] = ""  # Salesforce leads need a company, even for people
     # DMS exports put a company in the first-name column ("LONE STAR RENTALS").
@@ -143,42 +165,25 @@ def build_record(row: dict, mapping: dict[str, str], *, region: str) -> Record:
                         column, rec.fields[name][:60], f"Longer than {limit} characters.", skip=True
                     )
                 )
-    if not (rec.fields["first_name"] or rec.fields["last_name"] or rec.fields["company_name"]):
-        rec.problems.append(
-            Problem("", "", "No name and no company: a customer needs one.", skip=True)
-        )
-
-    # Contact points: several values in one cell (Google) fill the free labels.
-    for kind, labels in (("phone", ("mobile", "home", "work")), ("email", ("personal", "work"))):
-        pending, overflow = [], []
+    pending = []  # (kind, label, column, raw value): the slot wanted, in file order
+    for kind, labels in (("phone", PHONE_LABELS), ("email", EMAIL_LABELS)):
         for label in labels:
             for column, value in values.get(f"{kind}_{label}", []):
-                head, *rest = value.split(MULTI)
-                pending.append((label, column, head.strip()))
-                overflow += [(None, column, part.strip()) for part in rest]
-        pending += overflow
-        target = rec.phones if kind == "phone" else rec.emails
-        seen = set()
-        for label, column, raw in pending:
-            if not raw:
-                continue
-            try:
-                clean = normalise_phone(raw, region) if kind == "phone" else normalise_email(raw)
-            except ValidationError as exc:
-                reason = exc.messages[0]
-                if kind == "email" and raw.startswith("/o="):
-                    reason = "An Exchange internal address, not an email address."
-                rec.problems.append(Problem(column, raw[:200], f"Left out: {reason}"))
-                continue
-            if clean in seen:
-                continue
-            free = [lab for lab in labels if lab not in target]
-            slot = label if label and label not in target else (free[0] if free else None)
-            if slot is None:
-                rec.problems.append(Problem(column, raw[:200], f"Left out: no free {kind} slot."))
-                continue
-            target[slot] = clean
-            seen.add(clean)
+                pending += [(kind, label, column, part.strip()) for part in value.split(MULTI)]
+    contacts = row.get(CONTACTS)
+    if isinstance(contacts, list):
+        pending += [(kind, label, column, value) for kind, label, value, column in contacts]
+    left_out = row.get(LEFT_OUT)
+    if isinstance(left_out, list):
+        rec.problems += [Problem(column, value[:200], reason) for column, value, reason in left_out]
+    _contact_points(rec, pending, region)
+    if not (rec.fields["first_name"] or rec.fields["last_name"] or rec.fields["company_name"]):
+        if rec.phones or rec.emails:
+            rec.nameless = True
+        else:
+            rec.problems.append(
+                Problem("", "", "No name and no company: a customer needs one.", skip=True)
+            )
 
     vin = first("vin")[1].replace(" ", "").replace("-", "").upper()
     year_column, year = first("year")
@@ -192,6 +197,37 @@ def build_record(row: dict, mapping: dict[str, str], *, region: str) -> Record:
         rec.vehicle = vehicle
     rec.external_id = first("external_id")[1][:100]
     return rec
+
+
+def _contact_points(rec: Record, pending, region: str) -> None:
+    """Each phone and email into its own label's slot; a second one of a label (a second
+    mobile, a third email), or one whose type has no slot, into `rec.details` with its
+    type. Nothing is moved to another label (a fax never becomes a mobile)."""
+    seen = set()
+    for kind, label, column, raw in pending:
+        if not raw:
+            continue
+        if kind == "address":
+            if raw not in seen:
+                rec.details.append(("address", label, raw[:300]))
+                seen.add(raw)
+            continue
+        try:
+            clean = normalise_phone(raw, region) if kind == "phone" else normalise_email(raw)
+        except ValidationError as exc:
+            reason = exc.messages[0]
+            if kind == "email" and raw.startswith("/o="):
+                reason = "An Exchange internal address, not an email address."
+            rec.problems.append(Problem(column, raw[:200], f"Left out: {reason}"))
+            continue
+        if not clean or clean.lower() in seen:
+            continue
+        seen.add(clean.lower())
+        slots = rec.phones if kind == "phone" else rec.emails
+        if label in (PHONE_LABELS if kind == "phone" else EMAIL_LABELS) and label not in slots:
+            slots[label] = clean
+        else:
+            rec.details.append((kind, label, clean))
 
 
 __all__ = ["Record", "Problem", "build_record", "FIELDS", "JOINED"]

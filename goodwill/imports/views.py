@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 from goodwill.audit.actions import Verb, record
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.core.text import one_line
+from goodwill.customers.models import Customer
 from goodwill.imports import actions
 from goodwill.imports.export import safe_cell
 from goodwill.imports.jobs import export_store, run_import
 from goodwill.imports.mapping import FIELDS
-from goodwill.imports.models import ImportBatch, RowError
+from goodwill.imports.models import ImportBatch, ImportedRecord, RowError
 from goodwill.jobs.models import Job
 from goodwill.jobs.queue import enqueue
 
@@ -84,6 +85,9 @@ def upload(request):
 def batch_detail(request, batch_id):
     batch = _get_batch(request, batch_id)
     errors = list(batch.errors.all()[: ERRORS_SHOWN + 1])
+    # The rows that went into a customer the store already had, each with that customer.
+    filled = list(batch.records.filter(action=ImportedRecord.Action.UPDATED)[: ERRORS_SHOWN + 1])
+    people = Customer.objects.visible_to(request.user).in_bulk([r.customer_id for r in filled])
     running = (
         Job.objects.visible_to(request.user)
         .filter(kind=run_import.job_kind, params__batch_id=batch.pk)
@@ -100,6 +104,8 @@ def batch_detail(request, batch_id):
             "columns": [(h, batch.mapping.get(h, "")) for h in batch.headers],
             "fields": FIELDS.items(),
             "errors": errors[:ERRORS_SHOWN],
+            "filled": [(r, people.get(r.customer_id)) for r in filled[:ERRORS_SHOWN]],
+            "more_filled": len(filled) > ERRORS_SHOWN,
             "more_errors": len(errors) > ERRORS_SHOWN,
             "on_duplicate_choices": ImportBatch.OnDuplicate.choices,
             "editable": batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.CHECKED),

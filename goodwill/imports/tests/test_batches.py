@@ -42,17 +42,17 @@ TABLE = [
     ("Amy,Bad,12,,,,", "a phone that is not one: imported without it", "new"),
     (",,512 555 0112,,,,", "no name: invalid", "invalid"),
     (f"Carl,Vance,512 555 0120,,,{GOOD_VIN},Ford", "new, with a vehicle", "new"),
-    (f"Dina,Ross,512 555 0121,,,{BAD_VIN},Ford", "a VIN with a wrong check digit", "invalid"),
+    (f"Dina,Ross,512 555 0121,,,{BAD_VIN},Ford", "a bad VIN: imported without the car", "new"),
     (f"Carla,Vance,512 555 0122,,,{GOOD_VIN},Ford", "the VIN of an earlier row", "duplicate"),
     ("Bob,Lopez,,,9 Elm St,,", "an existing customer by nickname and street", "duplicate"),
     (f"Eve,Stone,512 555 0123,,,{OTHER_VIN},", "new", "new"),
 ]
 EXPECTED = {
     "rows": 11,
-    "new": 4,
+    "new": 5,
     "updated": 3,
     "duplicate": 2,
-    "invalid": 2,
+    "invalid": 1,
     "skipped": 0,
 }
 
@@ -100,12 +100,17 @@ def test_dry_run_counts_are_the_commits_at_any_batch_size(store_a, alice, mike, 
     assert carl.vehicles.get().vin == GOOD_VIN and carl.vehicles.get().make == "Ford"
     assert not Customer.objects.get(first_name="Carla").vehicles.exists()
     assert Vehicle.objects.filter(vin=GOOD_VIN).count() == 1
+    # A bad VIN drops the vehicle, with its line in the report, and keeps the person.
+    dina = Customer.objects.get(first_name="Dina")
+    assert dina.primary_phone == "+15125550121" and not dina.vehicles.exists()
+    lines = {(e.row, e.column, e.reason.split(":")[0]) for e in batch.errors.all()}
+    assert (8, "VIN", "Vehicle left out") in lines and (9, "VIN", "Vehicle left out") in lines
     # Every customer written has its history: created, filled in, vehicle added.
     for customer in Customer.objects.filter(dealership=store_a):
         assert customer.events.filter(verb="created").exists()
     assert carl.events.filter(verb="vehicle_added").exists()
     assert zoe.events.filter(verb="updated", reason="Imported from t.csv").exists()
-    assert actions.undo_import(batch, acting_user=mike)["deleted"] == 6
+    assert actions.undo_import(batch, acting_user=mike)["deleted"] == 7
 
 
 def test_skipping_duplicates_counts_the_same_in_the_dry_run(store_a, alice, mike, monkeypatch):
