@@ -4,7 +4,7 @@ the store sets. Pure reads; the writes that move people in line are in actions.p
 from dataclasses import dataclass
 
 from goodwill.floor import signals
-from goodwill.floor.models import ClockIn, FloorSettings, Up
+from goodwill.floor.models import ClockIn, FloorSettings, TurnOver, Up
 
 
 @dataclass
@@ -13,6 +13,8 @@ class Place:
 
     clock_in: ClockIn
     passed_because: str = ""
+    # Whom the customer they are with was T.O.'d to (the latest T.O. still working), if any.
+    handed_to: str = ""
 
     @property
     def user(self):
@@ -35,7 +37,8 @@ def _overdue_owner_ids(dealership, user_ids) -> set[int]:
 
 
 def line(dealership, rules: FloorSettings) -> list[Place]:
-    """Everyone clocked in, in line order (two queries, three with the overdue rule)."""
+    """Everyone clocked in, in line order (two queries, three with the overdue rule, one
+    more when someone is with a customer: to whom that customer was T.O.'d)."""
     clock_ins = list(
         ClockIn.objects.for_dealership(dealership)
         .filter(clocked_out_at__isnull=True)
@@ -55,6 +58,16 @@ def line(dealership, rules: FloorSettings) -> list[Place]:
         elif c.user_id in overdue:
             why = "overdue follow-ups"
         places.append(Place(c, why))
+    ups = [c.with_up_id for c in clock_ins if c.with_up_id]
+    if ups:  # one more query, only when someone is with a customer
+        handed = {
+            t.deal.up_id: t.to_user.display_name
+            for t in TurnOver.objects.filter(
+                deal__up_id__in=ups, result=TurnOver.Result.PENDING
+            ).select_related("to_user", "deal")
+        }  # ordered by time: the latest T.O. of each deal wins
+        for p in places:
+            p.handed_to = handed.get(p.clock_in.with_up_id, "")
     return places
 
 

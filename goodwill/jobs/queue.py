@@ -128,7 +128,10 @@ def run_job(pk: int, now=None) -> str:
     job.transaction_depth = len(transaction.get_connection().atomic_blocks)
     try:
         spec = registry.kind_of(job.kind)
-        with transaction.atomic() if spec.atomic else nullcontext():
+        # Times a job writes (an email's "Tuesday at 2:30 PM", a history line) are in the
+        # store's own zone, as on its pages (`accounts.middleware`).
+        zone = job.dealership.zone if job.dealership_id else None
+        with timezone.override(zone), transaction.atomic() if spec.atomic else nullcontext():
             result = spec.func(job, **job.params)
     except ValidationError as exc:  # the user's input: trying again changes nothing
         _finish(

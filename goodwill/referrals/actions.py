@@ -257,7 +257,8 @@ def send_referral(
         full = consent is not None
         if full:
             wording = consent.wording or wording
-            how = f"{consent.get_method_display()}, recorded {consent.recorded_at:%Y-%m-%d %H:%M}"
+            recorded = timezone.localtime(consent.recorded_at)  # the store's zone, as on pages
+            how = f"{consent.get_method_display()}, recorded {recorded:%Y-%m-%d %H:%M}"
     else:
         referral.to_dealership_id = store.id
         full = True  # inside the store nothing leaves it

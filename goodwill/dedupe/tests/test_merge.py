@@ -203,3 +203,33 @@ def test_contact_points_with_taken_labels_are_relabelled_and_put_back(store_a, d
     restored = actions.undo_merge(record, acting_user=dana)
     assert sorted(restored.phones.values_list("label", "number")) == before
     assert list(robert.phones.values_list("label", "number")) == [("mobile", "+15125550101")]
+
+
+def test_scores_say_what_they_mean_and_the_merge_page_shows_each_fields_before_and_after(
+    client_for, store_a, dana, pair
+):
+    robert, bob = pair
+    actions.run_dedupe(store_a, acting_user=dana)
+    client = client_for(dana)
+    assert "% likely the same person</span>" in client.get("/duplicates/").text
+    check = client.get("/duplicates/check/", {"first_name": "Bob", "last_name": "Kowalski"})
+    assert "% likely the same person</span>" in check.text
+    record = actions.merge_customers(
+        robert, bob, acting_user=dana, choices={"street": "merged", "notes": "both"}
+    )
+    page = client.get(f"/duplicates/merges/{record.public_id}/").text
+    table = page.split('data-testid="merge-fields"')[1].split("</table>")[0]
+    rows = {
+        cells[0]: cells[1:]
+        for row in table.split("<tr")[2:]
+        if (cells := [c.split(">", 1)[1].split("</")[0] for c in row.split("<t")[1:]])
+    }
+    # Before (Robert's), Bob's, after, what happened.
+    assert rows["Street"][:3] == ["—", "12 Oak St", "<strong>12 Oak St"]
+    assert rows["Street"][3].startswith("Changed: taken from the merged record")
+    assert rows["Notes"][1] == "Prefers mornings" and "Changed: both joined" in rows["Notes"][3]
+    assert rows["First name"][:3] == ["Robert", "Bob", "Robert"]
+    assert "Unchanged (kept)" in rows["First name"][3]
+    assert "Service advisor" in rows and rows["Service advisor"][1] == "Mike Test"
+    assert " customer events</li>" in page or " customer event</li>" in page
+    assert "1 customer events" not in page

@@ -33,3 +33,17 @@ def test_a_turned_over_deal_shows_on_the_receivers_board(client_for, store_a, on
     actions.turn_over(deal, to_user=mike, to_role="manager", acting_user=alice)
     board = client_for(mike).get("/floor/").text
     assert "Teo Inn" in board and "T.O. from Alice Test" in board
+
+
+def test_after_a_to_the_line_names_whom_the_customer_was_handed_to(
+    client_for, store_a, on_floor, mike
+):
+    alice, _ben = on_floor
+    deal = actions.take_up(walk_in(store_a, alice, first_name="Teo"), user=alice)
+    line = client_for(mike).get("/floor/").text
+    assert "with Teo Inn</span>" in line  # before: only the customer
+    actions.turn_over(deal, to_user=mike, to_role="manager", acting_user=alice)
+    line = client_for(mike).get("/floor/").text
+    assert "with Teo Inn · T.O. to Mike Test" in line
+    actions.mark_sold(deal, acting_user=mike, vehicle="2025 F-150")
+    assert "T.O. to" not in client_for(mike).get("/floor/").text

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from goodwill.customers.models import Customer
 from goodwill.jobs import progress as live
@@ -61,3 +62,9 @@ def peek(job) -> dict:
         live.read_live(outsider)
         seen = [outsider.done, outsider.total, outsider.message]
     return {"seen": seen}
+
+
+@job("tests.clock")
+def clock(job) -> dict:
+    """The zone a job's times are written in (an email's "at 2:30 PM")."""
+    return {"zone": timezone.get_current_timezone_name()}

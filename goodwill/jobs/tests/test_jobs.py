@@ -244,3 +244,14 @@ def test_progress_inside_the_jobs_own_transaction_is_seen_from_outside_before_co
     job.refresh_from_db()
     assert job.status == Job.Status.DONE
     assert job.result["seen"] == [3, 10, "three of ten"]
+
+
+def test_a_job_writes_times_in_its_stores_zone_as_the_pages_do(store_a, settings):
+    settings.TIME_ZONE = "UTC"
+    store_a.time_zone = "America/Denver"
+    store_a.save(update_fields=["time_zone"])
+    job = enqueue(kinds.clock, dealership=store_a)
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.result == {"zone": "America/Denver"}
+    assert timezone.get_current_timezone_name() == "UTC"  # switched off afterwards

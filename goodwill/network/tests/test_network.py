@@ -192,3 +192,10 @@ def test_directory_suggestions_are_the_nearest_cards_inside_the_radius(store_a, 
     assert any(w.endswith("mi away") for w in items[0].why)
     _, few = suggest(store_a, make="Honda", radius_miles=300, nearest=1)
     assert [s.pro for s in few] == [near_card]
+
+
+def test_each_suggestion_says_what_its_score_means(client_for, alice, carol_pro, kim):
+    page = client_for(alice).get("/network/", {"q": "a Honda Civic for my daughter"}).text
+    score = page_score = page.split("Fit score ")[1].split("<")[0]
+    assert page_score.isdigit(), score  # "Fit score 87", not a bare "86.8"
+    assert "The fit score adds points for the make you asked for" in page
