@@ -39,6 +39,11 @@ def test_an_up_goes_from_the_board_through_fails_to_a_shared_sale(
     page.fill("#to_reason", "Payment question")
     page.get_by_role("button", name="T.O.", exact=True).click()
     page.wait_for_selector("text=T.O. to Mike Test.")
+    deal_url = page.url
+    page.goto("/floor/")  # the line says whom Alice's customer was handed to
+    assert "with Grace Hopper · T.O. to Mike Test" in page.locator("ol.line").inner_text()
+    screenshot(page, f"floor-line-after-to-{width}")
+    page.goto(deal_url)
     page.locator("summary", has_text="Not sold").click()
     page.select_option("#ns_reason", "Payment too high")
     page.fill("#ns_notes", "Wants under $450 a month")
