@@ -142,7 +142,7 @@ def group_stores(user) -> list[Dealership]:
     a group (`User.sees_group`)."""
     if not user.sees_group:
         return []
-    stores = list(Dealership.objects.filter(group_id=user.dealership.group_id).order_by("name"))
+    stores = Dealership.objects.filter(group_id=user.dealership.group_id).order_by("name", "id")
     return sorted(stores, key=lambda d: d.pk != user.dealership_id)
 
 

@@ -5,6 +5,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,12 +34,14 @@ def _safe_next(request) -> str:
 
 
 def _rival_names(store) -> list[str]:
-    return list(
-        RivalOffer.objects.for_dealership(store)
-        .order_by("rival_store")
-        .values_list("rival_store", flat=True)
-        .distinct()[:200]
-    )
+    # The rivals this store names most often first: the likeliest suggestion leads.
+    return [
+        row["rival_store"]
+        for row in RivalOffer.objects.for_dealership(store)
+        .values("rival_store")
+        .annotate(n=Count("id"))
+        .order_by("-n", "rival_store")[:200]
+    ]
 
 
 @staff_required

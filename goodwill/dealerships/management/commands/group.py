@@ -37,6 +37,6 @@ class Command(BaseCommand):
                 actions.set_group(found[slug], "")
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        for group in DealerGroup.objects.prefetch_related("stores").order_by("name"):
-            members = ", ".join(f"{d.name} ({d.slug})" for d in group.stores.order_by("name"))
+        for group in DealerGroup.objects.prefetch_related("stores").order_by("name", "id"):
+            members = ", ".join(f"{d.name} ({d.slug})" for d in group.stores.order_by("name", "id"))
             self.stdout.write(f"{group.name}: {members or 'no stores'}")
