@@ -411,6 +411,11 @@ class CustomerEvent(models.Model):
         # referrals
         REFERRAL_SHARED = "referral_shared", "Referral shared"
         REFERRAL_SENT = "referral_sent", "Referral sent"
+        THANK_YOU_SENT = "thank_you_sent", "Thanked"
+        # partners
+        PARTNER_ADDED = "partner_added", "Became a referral partner"
+        PARTNER_UPDATED = "partner_updated", "Referral partner updated"
+        PARTNER_BOUGHT = "partner_bought", "Partner became a customer"
         # floor
         UP_LOGGED = "up_logged", "Up logged"
         UP_TAKEN = "up_taken", "Took the up"

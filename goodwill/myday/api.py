@@ -21,8 +21,8 @@ class ActionOut(Schema):
 
 class ItemOut(Schema):
     kind: str = Field(
-        description="up, turnover, referral, follow_up, appointment, thank_you, fails_case, "
-        "opportunity, message, recovery"
+        description="up, turnover, referral, follow_up, appointment, thank_you, "
+        "thank_you_received, fails_case, opportunity, message, recovery"
     )
     kind_label: str
     id: str = Field(description="The public id of the row behind the line")

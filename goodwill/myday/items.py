@@ -31,6 +31,7 @@ from goodwill.messaging.models import Message
 from goodwill.outreach import policy
 from goodwill.referrals import actions as referral_actions
 from goodwill.referrals.models import Referral, ThankYou
+from goodwill.referrals.thanks import on_my_day as thank_yous_on_my_day
 from goodwill.service.reports import open_opportunities_for
 
 LIMIT = 25  # rows per kind; each kind's own page lists the rest
@@ -304,22 +305,35 @@ def _floor(user, now, start, end) -> list[Item]:
 # --------------------------------------------------------------------------- open work
 def _open_work(user) -> list[Item]:
     items = []
-    for thanks in (
-        ThankYou.objects.for_dealership(user.dealership_id)
-        .filter(assigned_to=user, status=ThankYou.Status.OPEN)
-        .order_by("created_at", "id")[:LIMIT]
-    ):
+    for thanks in thank_yous_on_my_day(user)[: 2 * LIMIT]:
+        if thanks.status == ThankYou.Status.OPEN:
+            items.append(
+                Item(
+                    kind="thank_you",
+                    kind_label="Thank-you to write",
+                    id=str(thanks.public_id),
+                    title=thanks.thank_whom,
+                    detail="For a won referral",
+                    url=reverse("referrals:thanks"),
+                    rank=OPEN,
+                    when=thanks.created_at,
+                    actions=[Action("Write it", reverse("referrals:thanks"))],
+                )
+            )
+            continue
+        # A note someone (maybe a pro at another store) sent me: here until I read it.
+        url = reverse("referrals:thank_you", kwargs={"thankyou_id": thanks.public_id})
         items.append(
             Item(
-                kind="thank_you",
-                kind_label="Thank-you to write",
+                kind="thank_you_received",
+                kind_label="A thank-you for you",
                 id=str(thanks.public_id),
-                title=thanks.thank_whom,
-                detail="For a won referral",
-                url=reverse("referrals:thanks"),
+                title=f"{thanks.done_by.display_name} ({thanks.dealership.name})",
+                detail=f"For {thanks.referral.shared_name}: {thanks.referral.interest}"[:160],
+                url=url,
                 rank=OPEN,
-                when=thanks.created_at,
-                actions=[Action("Write it", reverse("referrals:thanks"))],
+                when=thanks.done_at,
+                actions=[Action("Read it", url)],
             )
         )
     for case in (

@@ -19,6 +19,7 @@ from goodwill.network.models import Pro
 from goodwill.outreach.signals import experience_completed
 from goodwill.referrals import emails
 from goodwill.referrals.models import Referral, ReferralEvent, ReferralPolicy, Reward, ThankYou
+from goodwill.referrals.signals import referral_sent
 
 S = Referral.Status
 
@@ -337,6 +338,7 @@ def send_referral(
             subject=f"to {referral.to_display} (our store)"[:120],
             changes={"interest": ["", interest]},
         )
+    referral_sent.send(sender=Referral, referral=referral, at=at)
     if notify:  # demo data and imports of history email nobody
         emails.email_later(referral, "sent")
     return referral
@@ -489,6 +491,7 @@ def _say_thank_you(referral: Referral, *, acting_user, reward_amount) -> None:
             dealership_id=winner_store,
             referral=referral,
             assigned_to=assignee,
+            to_user=sender,
             thank_whom=f"{sender.display_name} ({referral.from_dealership.name})",
             thank_whom_kind=Referral.Referrer.PARTNER,
             message=_thank_you_message(
@@ -504,6 +507,7 @@ def _say_thank_you(referral: Referral, *, acting_user, reward_amount) -> None:
             dealership_id=winner_store,
             referral=referral,
             assigned_to=acting_user,
+            to_user=referral.sent_by,
             thank_whom=referral.sent_by.display_name,
             thank_whom_kind=Referral.Referrer.STAFF,
             message=_thank_you_message(
@@ -517,6 +521,7 @@ def _say_thank_you(referral: Referral, *, acting_user, reward_amount) -> None:
             dealership_id=referral.from_dealership_id,
             referral=referral,
             assigned_to=referral.sent_by,
+            to_customer=who,
             thank_whom=who.display_name,
             thank_whom_kind=referral.referrer_kind,
             message=_thank_you_message(
@@ -530,6 +535,7 @@ def _say_thank_you(referral: Referral, *, acting_user, reward_amount) -> None:
             dealership_id=referral.from_dealership_id,
             referral=referral,
             assigned_to=referral.sent_by,
+            to_pro=pro,
             thank_whom=f"{pro.name} ({pro.store_name})"[:160],
             thank_whom_kind=Referral.Referrer.PARTNER,
             message=_thank_you_message(
@@ -637,23 +643,6 @@ def decide_reward(reward: Reward, *, acting_user, decision: str, note: str = "")
     reward.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     _event(reward.referral, f"reward_{new}", actor=acting_user, old=old, new=new, note=note)
     return reward
-
-
-@transaction.atomic
-def complete_thank_you(task: ThankYou, *, acting_user, message: str = "") -> ThankYou:
-    if acting_user.dealership_id != task.dealership_id:
-        raise PermissionDenied("Not your store's task.")
-    if task.assigned_to_id not in (None, acting_user.pk) and not acting_user.is_manager:
-        raise PermissionDenied("Only the person it is assigned to or a manager marks it sent.")
-    task = ThankYou.objects.select_for_update().get(pk=task.pk)
-    if task.status == ThankYou.Status.DONE:
-        return task
-    task.status, task.done_at, task.done_by = ThankYou.Status.DONE, timezone.now(), acting_user
-    if message.strip():
-        task.message = message.strip()[:2000]
-    task.save(update_fields=["status", "done_at", "done_by", "message"])
-    _event(task.referral, "thanked", actor=acting_user, note=f"Thank-you note to {task.thank_whom}")
-    return task
 
 
 @transaction.atomic

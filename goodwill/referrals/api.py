@@ -16,7 +16,7 @@ from goodwill.api.schemas import ClockTime, Error, In, Page, choices, offset_par
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import User
 from goodwill.network.models import Pro
-from goodwill.referrals import actions
+from goodwill.referrals import actions, thanks
 from goodwill.referrals.models import Referral, Reward, ThankYou
 
 router = Router(tags=["referrals"])
@@ -93,6 +93,13 @@ class ThankYouOut(Schema):
     message: str
     status: str
     assigned_to: str | None
+    method: str = Field(description="How it went: goodwill (their inbox), email, letter; '' open")
+    done_at: datetime | None
+
+
+class ThankYouSendIn(In):
+    method: choices(ThankYou.Method)
+    message: str = Field("", max_length=2000, description="The note as edited; '' keeps it")
 
 
 class RewardOut(Schema):
@@ -250,17 +257,39 @@ def list_thank_yous(request, status: Literal["open", "done", "all"] = "open"):
         qs = qs.filter(assigned_to=request.user)
     if status != "all":
         qs = qs.filter(status=status)
-    return [
-        {
-            "id": t.public_id,
-            "referral_id": t.referral.public_id,
-            "thank_whom": t.thank_whom,
-            "message": t.message,
-            "status": t.status,
-            "assigned_to": t.assigned_to.display_name if t.assigned_to else None,
-        }
-        for t in qs[:500]
-    ]
+    return [_thank_you_out(t) for t in qs[:500]]
+
+
+def _thank_you_out(t) -> dict:
+    return {
+        "id": t.public_id,
+        "referral_id": t.referral.public_id,
+        "thank_whom": t.thank_whom,
+        "message": t.message,
+        "status": t.status,
+        "assigned_to": t.assigned_to.display_name if t.assigned_to else None,
+        "method": t.method,
+        "done_at": t.done_at,
+    }
+
+
+@router.post(
+    "/thank-yous/{uuid:thankyou_id}/send",
+    response={200: ThankYouOut, 403: Error, 422: Error},
+    tags=["gratitude"],
+    summary="Send a thank-you note: in Goodwill, by email (outreach rules) or as a letter",
+)
+def send_thank_you(request, thankyou_id: UUID, payload: ThankYouSendIn):
+    task = get_object_or_404(
+        ThankYou.objects.for_dealership(request.user.dealership_id), public_id=thankyou_id
+    )
+    try:
+        task = thanks.send_thank_you(
+            task, method=payload.method, acting_user=request.user, message=payload.message
+        )
+    except PermissionDenied as exc:
+        return Status(403, {"detail": str(exc)})
+    return _thank_you_out(task)
 
 
 @router.get("/rewards", response=list[RewardOut], tags=["gratitude"])

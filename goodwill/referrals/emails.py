@@ -17,7 +17,7 @@ from goodwill.network.cards import card_lines, pro_vcard, qr_png, staff_vcard, v
 from goodwill.network.models import Pro
 from goodwill.referrals import signals
 from goodwill.referrals.adf import referral_adf
-from goodwill.referrals.models import Referral
+from goodwill.referrals.models import Referral, ThankYou
 
 log = logging.getLogger(__name__)
 
@@ -212,3 +212,71 @@ def email_later(referral: Referral, what: str, **params) -> None:
         what=what,
         **params,
     )
+
+
+def thank_you_email(task) -> EmailMessage | None:
+    """The note itself, to the customer, friend or partner thanked (sent only after
+    `outreach.record_ask` allowed it: email consent, holds, caps, quiet hours), or to an
+    outside pro's business address."""
+    customer, pro = task.to_customer, task.to_pro
+    if customer is not None:
+        address, first = customer.primary_email, customer.first_name or customer.display_name
+    elif pro is not None:
+        address, first = pro.email, pro.first_name
+    else:
+        return None
+    if not address:
+        return None
+    store = task.referral.from_dealership
+    writer = task.done_by or task.assigned_to
+    return EmailMessage(
+        subject=f"Thank you, {first}",
+        body=task.message
+        + "\n\n"
+        + "\n".join(
+            line
+            for line in (
+                store.name,
+                format_phone(store.phone) if store.phone else "",
+            )
+            if line
+        )
+        + "\n",
+        to=[address],
+        reply_to=[writer.email] if writer is not None and writer.email else None,
+    )
+
+
+def thank_you_notice(task) -> EmailMessage | None:
+    """A person on Goodwill (the salesperson or pro who sent the business) reads the note in
+    Goodwill; this short email tells them it is there, with the link."""
+    user = task.to_user
+    if user is None or not user.email:
+        return None
+    writer = task.done_by or task.assigned_to
+    store = task.dealership
+    return EmailMessage(
+        subject=f"A thank-you from {writer.display_name} ({store.name})",
+        body=(
+            f"{writer.display_name} of {store.name} thanked you for sending "
+            f"{task.referral.shared_name} ({task.referral.interest}).\n\n"
+            f"Read it in Goodwill: {site_url(f'/referrals/thanks/{task.public_id}/')}\n"
+        ),
+        to=[user.email],
+    )
+
+
+@job("referrals.thank_you_email", timeout=300, retries=3)
+def thank_you_email_job(job, *, thank_you_id: int) -> str:
+    task = ThankYou.objects.select_related(
+        "referral__from_dealership", "to_customer", "to_user", "to_pro", "done_by",
+        "assigned_to",
+        "dealership",
+    ).get(pk=thank_you_id)  # fmt: skip
+    message = (
+        thank_you_email(task) if task.method == ThankYou.Method.EMAIL else thank_you_notice(task)
+    )
+    if message is None:
+        return "no address"
+    message.send()
+    return "sent"

@@ -9,7 +9,7 @@ from goodwill.core.forms import Form, ModelForm, MoneyField, use_input
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import Dealership, User
 from goodwill.network.models import Pro
-from goodwill.referrals.models import Referral, ReferralPolicy
+from goodwill.referrals.models import Referral, ReferralPolicy, ThankYou
 
 SHORTLIST = 300
 
@@ -155,9 +155,12 @@ class RewardDecisionForm(Form):
 
 
 class ThankYouForm(Form):
+    """The note as the writer edited it, and how it goes (see `referrals.thanks`)."""
+
     message = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
+    method = forms.ChoiceField(choices=ThankYou.Method.choices)
 
 
 class PolicyForm(ModelForm):

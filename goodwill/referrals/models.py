@@ -365,9 +365,35 @@ class ThankYou(models.Model):
         OPEN = "open", "To do"
         DONE = "done", "Sent"
 
+    class Method(models.TextChoices):
+        """How the note reached the person: the log says which (referrals/thanks.py)."""
+
+        GOODWILL = "goodwill", "In their Goodwill inbox"
+        EMAIL = "email", "By email"
+        LETTER = "letter", "Printed letter"
+
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="thank_yous")
+    # Whom it reaches: a person on Goodwill (the salesperson or pro who sent the business; may
+    # work at another store, which reads it in its inbox), a customer, friend or partner of
+    # the thanking store (email with consent, or a letter), or an outside pro.
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="thank_yous_received",
+    )
+    to_customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="thank_yous"
+    )
+    # … or a pro not on Goodwill who sent us the customer (their business email, or a letter).
+    to_pro = models.ForeignKey(
+        "network.Pro", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    method = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True, help_text="When to_user read it.")
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -387,6 +413,12 @@ class ThankYou(models.Model):
         ordering = ["status", "-created_at", "-id"]
         indexes = [
             models.Index(fields=["dealership", "status", "created_at"], name="referrals_thanks"),
+            # The thanked person's inbox and My day: notes sent to them, unread first.
+            models.Index(
+                fields=["to_user", "seen_at"],
+                condition=Q(status="done", to_user__isnull=False),
+                name="referrals_thanks_received",
+            ),
         ]
 
 

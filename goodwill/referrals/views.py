@@ -17,11 +17,11 @@ from goodwill.customers import actions as customer_actions
 from goodwill.customers import duplicates
 from goodwill.customers.models import Consent, Customer
 from goodwill.referrals import actions, ledger
+from goodwill.referrals import thanks as thank_yous
 from goodwill.referrals.forms import (
     PolicyForm,
     RewardDecisionForm,
     SendReferralForm,
-    ThankYouForm,
     TransitionForm,
 )
 from goodwill.referrals.models import Referral, Reward, ThankYou
@@ -90,6 +90,7 @@ def inbox(request):
         "has_next": len(rows) > PAGE_SIZE,
         "page": page,
         "tasks": tasks,
+        "thanked": list(thank_yous.unread_for(request.user)[:10]),
         "statuses": Referral.Status.choices,
     }
     template = "referrals/inbox.html"
@@ -280,32 +281,25 @@ def thanks(request):
     if not request.user.is_manager:
         tasks = tasks.filter(assigned_to=request.user)
     rewards = Reward.objects.for_dealership(me).select_related("referral", "decided_by")
+    open_tasks = list(
+        tasks.filter(status=ThankYou.Status.OPEN).select_related(
+            "to_customer", "to_user", "to_pro"
+        )[:100]
+    )
+    for task in open_tasks:
+        task.methods = [ThankYou.Method(m) for m in thank_yous.methods_for(task)]
     return render(
         request,
         "referrals/thanks.html",
         {
             "nav": "referrals",
-            "tasks": tasks.filter(status=ThankYou.Status.OPEN)[:100],
+            "tasks": open_tasks,
             "done": tasks.filter(status=ThankYou.Status.DONE).order_by("-done_at", "-id")[:20],
+            "received": thank_yous.received_by(request.user)[:20],
             "rewards": rewards[:100],
             "decision_form": RewardDecisionForm(),
         },
     )
-
-
-@require_POST
-@staff_required
-def thank_you_done(request, thankyou_id):
-    task = get_visible_or_404(
-        ThankYou.objects.for_dealership(request.dealership), public_id=thankyou_id
-    )
-    form = ThankYouForm(request.POST)
-    form.is_valid()
-    actions.complete_thank_you(
-        task, acting_user=request.user, message=form.cleaned_data.get("message", "")
-    )
-    messages.success(request, f"Thank-you to {task.thank_whom} marked sent.")
-    return redirect("referrals:thanks")
 
 
 @require_POST

@@ -5,13 +5,14 @@ screen has something true to show. Nobody is emailed (notify=False)."""
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import User
 from goodwill.network.models import Pro
 from goodwill.network.suggest import COMMERCIAL_MAKES, MODELS
-from goodwill.referrals import actions
+from goodwill.referrals import actions, thanks
 from goodwill.referrals.models import Referral, Reward, ThankYou
 
 S = Referral.Status
@@ -133,11 +134,28 @@ def seed(*, rng, stores) -> str:
     return f"referrals: {total} ({by_state})"
 
 
+def _send_thanks(task) -> None:
+    """In Goodwill to a colleague or pro, else by email, else as a letter: whichever the
+    outreach rules allow for the person (some demo customers gave no consent, some have no
+    postal address: their note stays to do)."""
+    # The day after the win, at noon in the US (outside every store's quiet hours).
+    at = (task.referral.closed_at + timedelta(days=1)).replace(hour=18, minute=0)
+    for method in thanks.methods_for(task):
+        try:
+            thanks.send_thank_you(
+                task, method=method, acting_user=task.assigned_to, at=at,
+                notify=False,
+            )  # fmt: skip
+        except ValidationError:
+            continue
+        return
+
+
 def _gratitude(rng) -> None:
     """Most older thank-you notes written; rewards approved, paid or rejected by a manager."""
     for task in ThankYou.objects.select_related("referral", "assigned_to").order_by("id"):
         if task.referral.closed_at < timezone.now() - timedelta(days=7) and rng.random() < 0.7:
-            actions.complete_thank_you(task, acting_user=task.assigned_to)
+            _send_thanks(task)
     managers = {}
     for i, reward in enumerate(Reward.objects.order_by("id")):
         manager = managers.get(reward.dealership_id)

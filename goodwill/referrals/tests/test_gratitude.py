@@ -36,10 +36,14 @@ def test_a_won_referral_gives_the_pro_a_thank_you_task_for_the_sender(
     assert task.message.startswith("Dear Alice,") and "Robert" in task.message
     client = client_for(carol)
     assert "Thank <strong>Alice Test (Capital City Ford)" in client.get("/referrals/").text
-    client.post(f"/referrals/thanks/{task.public_id}/done/", {"message": "Alice — thank you!"})
+    client.post(
+        f"/referrals/thanks/{task.public_id}/send/",
+        {"message": "Alice — thank you!", "method": "goodwill"},
+    )
     task.refresh_from_db()
     assert task.status == ThankYou.Status.DONE and task.done_by == carol
-    assert task.message == "Alice — thank you!"
+    assert task.message == "Alice — thank you!" and task.method == "goodwill"
+    assert task.to_user == alice
     assert referral.events.filter(verb="thanked", actor=carol).exists()
 
 

@@ -14,7 +14,7 @@ from django.core import mail
 
 from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer, make_staff
-from goodwill.referrals import actions
+from goodwill.referrals import actions, thanks
 from goodwill.referrals.models import Referral, ReferralEvent, Reward, ThankYou
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,10 @@ def won_referral(
         last_name="Referrer",
         phones={"mobile": "(512) 555-0144"},
         emails={"personal": "rita.r@example.com"},
+        street="12 Oak St",
+        city="Austin",
+        region="TX",
+        postal_code="78701",
     )
     with django_capture_on_commit_callbacks(execute=True):
         referral = actions.send_referral(
@@ -58,7 +62,7 @@ def won_referral(
             referral, "win", acting_user=carol, value=Decimal("24000"), reward_amount=Decimal("150")
         )
     for task in ThankYou.objects.filter(dealership=store_a):
-        actions.complete_thank_you(task, acting_user=alice)
+        thanks.send_thank_you(task, method="letter", acting_user=alice)
     return referral
 
 

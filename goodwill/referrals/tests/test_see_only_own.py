@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer, make_staff
 from goodwill.dealerships.actions import update_store_settings
-from goodwill.referrals import actions
+from goodwill.referrals import actions, thanks
 from goodwill.referrals.models import ThankYou
 
 pytestmark = pytest.mark.django_db
@@ -90,13 +90,16 @@ def test_only_the_owner_or_a_manager_marks_a_thank_you_sent(
     ben, alices_thank_you, alice, mike, client_for
 ):
     assert ApiClient(ben).get("/thank-yous?status=all").json() == []
-    answer = client_for(ben).post(f"/referrals/thanks/{alices_thank_you.public_id}/done/")
+    answer = client_for(ben).post(
+        f"/referrals/thanks/{alices_thank_you.public_id}/send/", {"method": "goodwill"}
+    )
     assert answer.status_code == 403
     with pytest.raises(PermissionDenied):
-        actions.complete_thank_you(alices_thank_you, acting_user=ben)
+        thanks.send_thank_you(alices_thank_you, method="goodwill", acting_user=ben)
     alices_thank_you.refresh_from_db()
     assert alices_thank_you.status == ThankYou.Status.OPEN
     assert [t["id"] for t in ApiClient(alice).get("/thank-yous").json()] == [
         str(alices_thank_you.public_id)
     ]
-    assert actions.complete_thank_you(alices_thank_you, acting_user=mike).status == "done"
+    sent = thanks.send_thank_you(alices_thank_you, method="goodwill", acting_user=mike)
+    assert sent.status == "done"
