@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "goodwill.dedupe",
     "goodwill.network",
     "goodwill.referrals",
+    "goodwill.partners",
     "goodwill.imports",
     "goodwill.floor",
     "goodwill.rivals",

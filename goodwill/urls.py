@@ -48,6 +48,7 @@ urlpatterns = [
     path("duplicates/", include("goodwill.dedupe.urls")),
     path("network/", include("goodwill.network.urls")),
     path("referrals/", include("goodwill.referrals.urls")),
+    path("partners/", include("goodwill.partners.urls")),
     path("asks/", include("goodwill.outreach.urls")),
     path("surveys/", include("goodwill.feedback.urls")),
     *feedback_links,

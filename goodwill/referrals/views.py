@@ -6,7 +6,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Case, Count, Min, Q, Value, When
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -329,29 +329,8 @@ def reward_decide(request, reward_id):
 
 @staff_required
 def partners(request):
-    """Referral partners (customers, friends, partners who send us people), first-class:
-    what they sent, what was won, and whether they became customers themselves."""
-    visible = Customer.objects.visible_to(request.user)
-    rows = (
-        visible.filter(referrals_made__isnull=False)
-        .annotate(
-            sent=Count("referrals_made"),
-            won=Count("referrals_made", filter=Q(referrals_made__status=Referral.Status.WON)),
-            first_referral=Min("referrals_made__sent_at"),
-        )
-        .order_by("-sent")[:200]
-    )
-    became = dict(
-        visible.filter(events__verb="updated", events__changes__relationship__1="customer")
-        .values_list("pk")
-        .annotate(at=Min("events__at"))
-        .order_by()
-    )
-    return render(
-        request,
-        "referrals/partners.html",
-        {"nav": "referrals", "rows": rows, "became": became},
-    )
+    """Referral partners have their own app and pages now (`goodwill.partners`)."""
+    return redirect("partners:list", permanent=True)
 
 
 @staff_required

@@ -15,6 +15,7 @@ from goodwill.devdata.demo import (
     floor,
     messaging,
     network,
+    partners,
     referrals,
     rivals,
     service,
@@ -23,7 +24,7 @@ from goodwill.devdata.demo import (
 from goodwill.devdata.demo.stores import DEMO_PASSWORD, logins_text
 
 # Each `seed(rng=…, stores=…) -> summary` runs in its own transaction, in this order.
-APP_SEEDERS = (dedupe, network, referrals, floor, rivals, service, feedback, messaging)
+APP_SEEDERS = (dedupe, network, referrals, partners, floor, rivals, service, feedback, messaging)
 
 __all__ = ["DEMO_PASSWORD", "logins_text", "seed"]
 

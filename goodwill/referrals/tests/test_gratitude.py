@@ -207,8 +207,9 @@ def test_referral_partners_page_shows_what_they_sent_and_when_they_became_custom
         referrer_kind="friend",
         referrer_customer=friend,
     )
-    page = client_for(alice).get("/referrals/partners/").text
-    assert "Frank Friend" in page and "1 sent" in page and "Not a customer (yet)" in page
+    # The page moved to the partners app; the old address leads there.
+    page = client_for(alice).get("/referrals/partners/", follow=True).text
+    assert "Frank Friend" in page and "1 referred" in page and "Not a customer (yet)" in page
     update_customer(friend, acting_user=alice, relationship="customer")
-    page = client_for(alice).get("/referrals/partners/").text
+    page = client_for(alice).get("/referrals/partners/", follow=True).text
     assert "Became a customer" in page

@@ -75,7 +75,7 @@ def _everything_store_c_reads(referral, client_for, carol, cody) -> dict[str, st
             f"/referrals/{referral.public_id}/",
             "/referrals/thanks/",
             "/referrals/reciprocity/",
-            "/referrals/partners/",
+            "/partners/",
             "/network/",
             "/",
         ):
