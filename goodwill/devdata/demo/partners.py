@@ -44,7 +44,7 @@ def seed(*, rng, stores) -> str:
                 kind=Customer.Kind.BUSINESS,
                 company_name=name,
                 relationship=Customer.Relationship.PARTNER,
-                phones={"work": f"(512) 555-{210 + n:04d}"},
+                phones={"work": f"(512) 555-{190 + n:04d}"},  # 555-01xx: fiction
                 street=f"{100 + 40 * n} Commerce Dr",
                 city=store.city,
                 region=store.region,
@@ -70,7 +70,11 @@ def seed(*, rng, stores) -> str:
         )
         for partner in buyers:
             seller = rng.choice(sellers)
-            at = max(partner.since + timedelta(days=20), now - timedelta(days=40))
+            # In the past (at least two days ago): a sale recorded after the fact emails nobody.
+            at = min(
+                max(partner.since + timedelta(days=20), now - timedelta(days=40)),
+                now - timedelta(days=2),
+            )
             at = at.replace(hour=17, minute=rng.randint(0, 59))  # store hours in the US
             floor.clock_in(seller, at=at - timedelta(minutes=5))
             up = floor.log_up(

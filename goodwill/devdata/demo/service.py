@@ -202,7 +202,7 @@ def seed(*, rng, stores) -> str:
             facts.save(update_fields=[field])
         runner.run_store(store.pk, refer=False, notify=False)
         # Every rule's opportunities walked into every state, newest first.
-        per_rule = 12 if store.slug == "ford" else 6  # the first six cover every stage
+        per_rule = 6  # six cover every stage; more would use up the vehicles other rules share
         walked: set[int] = set()  # one walk per vehicle: reasons about one share a referral
         raised = Opportunity.objects.filter(dealership=store, referral__isnull=True)
         # The scarcest rules pick their vehicles first (a fleet truck raises several).
@@ -211,7 +211,7 @@ def seed(*, rng, stores) -> str:
             done = 0
             for opp in Opportunity.objects.filter(
                 dealership=store, rule=rule, referral__isnull=True
-            ).order_by("-repair_order__opened_at")[:80]:
+            ).order_by("-repair_order__opened_at", "-id")[:400]:
                 if done >= per_rule or opp.vehicle_id in walked:
                     continue
                 walked.add(opp.vehicle_id)

@@ -357,6 +357,7 @@ def generate_chunk(chunk: Chunk) -> ChunkRows:
                 public_id=_uuid4_hex(id_rng),
                 kind=kind,
                 first_name=first,
+                middle_name="",
                 last_name=last,
                 company_name=company,
                 relationship=relationship,
