@@ -4,7 +4,7 @@ Each app's `api.py` imports these instead of declaring its own copy, so the Open
 has one `Error` and one way to page."""
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from django.db import models
 from ninja import Field, Query, Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     StringConstraints,
@@ -136,8 +137,18 @@ def _moment_text(value):
     return value
 
 
-# A date-time query parameter: ISO 8601 only (not a number of seconds).
-Moment = Annotated[datetime, BeforeValidator(_moment_text)]
+def _real_offset(value):
+    """Offsets on Earth run from -12:00 to +14:00; PostgreSQL refuses beyond ±15:59 with an
+    error (a 500), so anything past ±14:00 is a 422 here."""
+    if isinstance(value, datetime):
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > timedelta(hours=14):
+            raise ValueError("A time zone offset between -14:00 and +14:00.")
+    return value
+
+
+# A date-time query parameter: ISO 8601 only (not a number of seconds), a real offset.
+Moment = Annotated[datetime, BeforeValidator(_moment_text), AfterValidator(_real_offset)]
 
 
 def _day_text(value):
@@ -215,6 +226,11 @@ class In(Schema):
         if errors:
             raise ValueError("Wrong JSON type: " + "; ".join(errors))
         return data
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _offsets(cls, value):
+        return _real_offset(value)
 
     @field_validator("*", mode="after")
     @classmethod

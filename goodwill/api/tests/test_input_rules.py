@@ -189,3 +189,16 @@ def test_every_request_body_derives_from_in():
 def _by_name(dotted):
     module, name = dotted.rsplit(".", 1)
     return getattr(importlib.import_module(module), name)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", ["%2B16:15", "-17:58", "%2B14:30"])
+def test_a_time_zone_offset_off_the_earth_is_a_422_not_a_500(mike, offset):
+    """PostgreSQL refuses offsets past ±15:59 with an error; they are refused first."""
+    api = ApiClient(mike)
+    answer = api.get(f"/survey-responses?since=2026-10-05T07:40:09{offset}")
+    assert answer.status_code == 422
+    assert api.get("/survey-responses?since=2026-10-05T07:40:09-05:00").status_code == 200
+    body = {"customer_id": "a9919603-a862-45f2-b559-25917981a3a0"}
+    body["scheduled_for"] = "2026-12-01T09:00:00" + offset.replace("%2B", "+")
+    assert api.post("/service-visits", body).status_code == 422
