@@ -50,6 +50,29 @@ from goodwill.service.rules import (
 )
 from goodwill.service.valuation import NEW_PRICE, body_of, vehicle_class_of
 
+# What the rules read of a repair order, its vehicle and its fleet, in this order: the
+# nightly pass and the streamed reader in `runner` both unpack rows of it.
+RO_FACTS = (
+    "pk",
+    "dealership_id",
+    "vehicle_id",
+    "customer_id",
+    "opened_at",
+    "labor",
+    "parts",
+    "mileage_in",
+    "vehicle__mileage",
+    "vehicle__model",
+    "vehicle__year",
+    "vehicle__service__value",
+    "vehicle__service__vehicle_class",
+    "vehicle__service__downtime_cost_per_day",
+    "vehicle__service__lease_ends_on",
+    "vehicle__service__warranty_ends_on",
+    "customer__fleet__id",
+    "customer__fleet__downtime_cost_per_day",
+)
+
 R = Opportunity.Rule
 RULE_OF = {
     R.ESTIMATE: estimate_rule,
@@ -293,24 +316,7 @@ def _stream(store_id: int, rules: ServiceSettings):
         RepairOrder.objects.filter(dealership_id=store_id)
         .order_by("vehicle_id", "opened_at", "id")
         .values_list(
-            "pk",
-            "dealership_id",
-            "vehicle_id",
-            "customer_id",
-            "opened_at",
-            "labor",
-            "parts",
-            "mileage_in",
-            "vehicle__mileage",
-            "vehicle__model",
-            "vehicle__year",
-            "vehicle__service__value",
-            "vehicle__service__vehicle_class",
-            "vehicle__service__downtime_cost_per_day",
-            "vehicle__service__lease_ends_on",
-            "vehicle__service__warranty_ends_on",
-            "customer__fleet__id",
-            "customer__fleet__downtime_cost_per_day",
+            *RO_FACTS,
             "days_down",
         )
     )
