@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
 
     name = "goodwill.accounts"
     label = "accounts"
-    nav = [NavItem("Account", "accounts:account", key="account", order=95)]
+    nav = [NavItem("Account", "accounts:account", key="account", order=95, more=True)]
 
     def ready(self):
         from goodwill.accounts import receivers  # noqa: F401, PLC0415 - connects signals

@@ -7,6 +7,13 @@ class DedupeConfig(AppConfig):
     name = "goodwill.dedupe"
     label = "dedupe"
     nav = [
-        NavItem("Duplicates", "dedupe:review", key="dedupe", order=40, roles=("is_dealer_admin",))
+        NavItem(
+            "Duplicates",
+            "dedupe:review",
+            key="dedupe",
+            order=40,
+            roles=("is_dealer_admin",),
+            more=True,
+        )
     ]
     verbose_name = "Duplicates and merges"

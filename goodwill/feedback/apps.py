@@ -7,7 +7,16 @@ class FeedbackConfig(AppConfig):
     name = "goodwill.feedback"
     label = "feedback"
     verbose_name = "Feedback (surveys, promoters, recovery)"
-    nav = [NavItem("Surveys", "feedback:surveys", key="feedback", order=76, roles=("is_manager",))]
+    nav = [
+        NavItem(
+            "Surveys",
+            "feedback:surveys",
+            key="feedback",
+            order=76,
+            roles=("is_manager",),
+            more=True,
+        )
+    ]
 
     def ready(self):
         # Imported here because models are not loaded when this module is: Django's

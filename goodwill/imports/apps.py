@@ -6,5 +6,7 @@ from goodwill.core.navigation import NavItem
 class ImportsConfig(AppConfig):
     name = "goodwill.imports"
     label = "imports"
-    nav = [NavItem("Import", "imports:list", key="imports", order=70, roles=("is_manager",))]
+    nav = [
+        NavItem("Import", "imports:list", key="imports", order=70, roles=("is_manager",), more=True)
+    ]
     verbose_name = "Imports and exports"

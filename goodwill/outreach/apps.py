@@ -7,4 +7,6 @@ class OutreachConfig(AppConfig):
     name = "goodwill.outreach"
     label = "outreach"
     verbose_name = "Outreach (asks and contacts)"
-    nav = [NavItem("Asks", "outreach:asks", key="outreach", order=75, roles=("is_manager",))]
+    nav = [
+        NavItem("Asks", "outreach:asks", key="outreach", order=75, roles=("is_manager",), more=True)
+    ]

@@ -7,4 +7,6 @@ class RivalsConfig(AppConfig):
     name = "goodwill.rivals"
     label = "rivals"
     verbose_name = "What rivals offered"
-    nav = [NavItem("Rivals", "rivals:report", key="rivals", order=35, roles=("is_manager",))]
+    nav = [
+        NavItem("Rivals", "rivals:report", key="rivals", order=35, roles=("is_manager",), more=True)
+    ]

@@ -5,6 +5,10 @@
 "use strict";
 
 document.addEventListener("click", (event) => {
+  // An open "More" menu closes on a click anywhere else, as menus do.
+  for (const open of document.querySelectorAll("details[data-close-outside][open]")) {
+    if (!open.contains(event.target)) open.removeAttribute("open");
+  }
   const pick = event.target.closest("[data-pick-customer]");
   if (pick) {
     // The floor's "Returning customer?" picker: fill the hidden field, say who was picked.
