@@ -53,11 +53,7 @@ def ledger_of(partner: Partner, user, *, limit: int = 100) -> Ledger:
         open=Count("pk", filter=Q(status__in=Referral.OPEN)),
         value=Sum("value", filter=Q(status=Referral.Status.WON)),
     )
-    referrals = list(
-        rows.select_related("to_user", "pro", "sent_by", "from_dealership", "customer").order_by(
-            "-sent_at", "-id"
-        )[:limit]
-    )
+    referrals = list(rows.read_by(partner.dealership_id).order_by("-sent_at", "-id")[:limit])
     to_whom = Q(referral__in=rows)
     if partner.customer_id:
         to_whom |= Q(to_customer_id=partner.customer_id)

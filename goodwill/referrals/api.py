@@ -150,9 +150,7 @@ def referral_out(r: Referral, user) -> dict:
 
 
 def _visible(request):
-    return Referral.objects.visible_to(request.user).select_related(
-        "from_dealership", "to_dealership", "sent_by", "to_user", "pro", "customer"
-    )
+    return Referral.objects.visible_to(request.user).read_by(request.user.dealership_id)
 
 
 def _get(request, referral_id) -> Referral:

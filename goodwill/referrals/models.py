@@ -13,11 +13,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Prefetch, Q, Value, When
 
 from goodwill.core.tenancy import TenantQuerySet
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import Dealership
+from goodwill.network.models import Pro
 
 
 class ReferralQuerySet(TenantQuerySet):
@@ -37,6 +38,22 @@ class ReferralQuerySet(TenantQuerySet):
             | Q(to_user=user)
             | Q(to_dealership_id=me, to_user__isnull=True)
             | Q(from_dealership_id=me, customer__in=Customer.objects.visible_to(user))
+        )
+
+    def read_by(self, store):
+        """The rows as `store` reads them on a page or in the API: both stores and both
+        people joined, and the sender's own rows behind a referral (its `customer`, its card
+        of the pro) fetched for the referrals `store` sent only. A received referral gets
+        `customer` and `pro` as None: the receiving store reads the snapshot, never the
+        sender's tables — no join into them, so nothing depends on their rows being readable
+        (on PostgreSQL row-level security hides them from the receiver, and an inner join to
+        the sender's customer would drop the received referral altogether)."""
+        me = getattr(store, "pk", store)
+        return self.select_related(
+            "from_dealership", "to_dealership", "sent_by", "to_user"
+        ).prefetch_related(
+            Prefetch("customer", queryset=Customer.objects.filter(dealership_id=me)),
+            Prefetch("pro", queryset=Pro.objects.filter(dealership_id=me)),
         )
 
     def sent_by_store(self, dealership):
@@ -210,9 +227,15 @@ class Referral(models.Model):
             if self.to_user_id:
                 return self.to_user.display_name
             return self.get_to_department_display_value()
-        return (
-            str(self.pro) if self.pro_id else (self.to_user.display_name if self.to_user_id else "")
-        )
+        # `pro` is the sender's card: None on the receiving side (`read_by`), which names
+        # its own person and store instead.
+        pro = self.pro if self.pro_id else None
+        if pro is not None:
+            return str(pro)
+        if self.to_user_id:
+            name = self.to_user.display_name
+            return f"{name} · {self.to_dealership.name}" if self.to_dealership_id else name
+        return ""
 
     def get_to_department_display_value(self) -> str:
         try:

@@ -32,9 +32,7 @@ PAGE_SIZE = 50
 def get_referral_for_user(request, referral_id) -> tuple[Referral, bool]:
     """(referral, can_work): visible where my store sent or received it."""
     referral = get_visible_or_404(
-        Referral.objects.visible_to(request.user).select_related(
-            "from_dealership", "to_dealership", "sent_by", "to_user", "pro"
-        ),
+        Referral.objects.visible_to(request.user).read_by(request.dealership),
         public_id=referral_id,
     )
     return referral, actions.can_work(referral, request.user)
@@ -46,9 +44,7 @@ def inbox(request):
     status = request.GET.get("status", "")
     me = request.dealership
     now = timezone.now()
-    qs = Referral.objects.visible_to(request.user).select_related(
-        "from_dealership", "to_dealership", "sent_by", "to_user", "pro"
-    )
+    qs = Referral.objects.visible_to(request.user).read_by(me)
     if box == "sent":
         qs = qs.filter(from_dealership=me)
     else:

@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.apps import apps as django_apps
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer, make_staff
@@ -172,3 +174,26 @@ def test_the_migration_renames_payees_stored_before_the_fix(won_referral):
     migration.rename_payees(django_apps, None)
     reward.refresh_from_db()
     assert reward.payee == "Alice Test (Capital City Ford)"
+
+
+def test_the_receiving_store_reads_no_row_of_the_senders_customers_or_cards(
+    won_referral, client_for, carol, store_c
+):
+    """Not only absent from the answer: never read. A query of the receiver's referral pages
+    and answers that touches the customer or pro tables asks for its own store's rows only
+    (`Referral.objects.read_by`), so nothing depends on the sender's rows being readable —
+    on PostgreSQL row-level security hides them, and a join into them would drop the row."""
+    api = ApiClient(carol)
+    with CaptureQueriesContext(connection) as queries:
+        listed = api.get("/referrals?box=received").json()["items"]
+        one = api.get(f"/referrals/{won_referral.public_id}").json()
+        for url in ("/referrals/", f"/referrals/{won_referral.public_id}/"):
+            assert client_for(carol).get(url).status_code == 200
+    assert [r["id"] for r in listed] == [str(won_referral.public_id)]
+    assert one["to"] == "Carol Test · Lone Star Honda" and one["customer_id"] is None
+    own = f'{{}}."dealership_id" = {store_c.pk}'
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        for table in ('"customers_customer"', '"network_pro"'):
+            if f"FROM {table}" in sql or f"JOIN {table}" in sql:
+                assert own.format(table) in sql, sql
