@@ -10,11 +10,17 @@ assumption breaks exactly where customer data sets its traps:
 
 - household members share surname, address, landline and often an email, but have different
   first names (and birth dates): a first-name conflict vetoes a match unless the names are
-  swapped or one is a nickname of the other;
+  swapped or one is a nickname of the other — when anything marks a second person
+  (`second_person`): a contact point on either record, a conflicting birth date, or first
+  names of different genders. Where only names and an address exist and the names could be
+  one person's (same gender, or a gender unknown), the conflict is weighed like any other
+  field instead: a first name typed wrong or replaced by another must not hide a duplicate
+  that everything else agrees on;
 - a conflicting birth date weighs heavily against a match.
 
-String similarity comes from rapidfuzz, nicknames from the `nicknames` data set, phonetic
-keys from jellyfish; nothing here measures distance by hand."""
+String similarity comes from rapidfuzz, nicknames from the `nicknames` data set, the gender a
+first name usually has from `gender-guesser`, phonetic keys from jellyfish; nothing here
+measures distance by hand."""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from gender_guesser.detector import Detector as GenderDetector
 from nicknames import NickNamer
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -384,6 +391,7 @@ class Comparison:
     score: float
     levels: dict
     vetoed: str = ""
+    caution: str = ""  # a match that stands on weaker ground, said to whoever reviews it
 
     @property
     def probability(self) -> float:
@@ -403,7 +411,49 @@ class Comparison:
             out.insert(0, "first and last name swapped")
         if self.vetoed:
             out.append(self.vetoed)
+        if self.caution:
+            out.append(self.caution)
         return out
+
+
+@lru_cache(maxsize=1)
+def _gender_detector():
+    # Read on first use (~1 s, a table of 40,000 names): only a pair that the household
+    # rule has to decide ever asks.
+    return GenderDetector(case_sensitive=False)
+
+
+@lru_cache(maxsize=50_000)
+def name_gender(first: str) -> str:
+    """'m', 'f' or '' (unknown, or used for both): the gender a first name usually has."""
+    if not first or len(first) < 2:
+        return ""
+    guess = _gender_detector().get_gender(first)
+    return {"male": "m", "mostly_male": "m", "female": "f", "mostly_female": "f"}.get(guess, "")
+
+
+def second_person(a: Rec, b: Rec, levels: dict) -> str:
+    """What marks two records with different first names, at one address under one surname,
+    as two people of a household rather than one person entered twice; "" when nothing does.
+
+    - A contact point on either record: a household shares the landline or each member has
+      their own phone and email, and a record that has one is a person someone reached.
+    - Birth dates that conflict.
+    - First names of different genders: husband and wife, mother and son. A name typed
+      wrong or swapped for another by a clerk (or a generator: FEBRL replaces a first name
+      with a random one) keeps no such pattern, but a spouse nearly always has it.
+
+    What is left is the same gender or an unknown one, and no contact point: a sibling or a
+    parent and child of one gender can be proposed then, with the caution shown — a proposal
+    for review, never a merge."""
+    if a.phones or b.phones or a.emails or b.emails or a.vins or b.vins:
+        return "contact points"
+    if levels.get("dob") == "different":
+        return "birth dates"
+    gender_a, gender_b = name_gender(a.first), name_gender(b.first)
+    if gender_a and gender_b and gender_a != gender_b:
+        return "genders"
+    return ""
 
 
 def compare(a: Rec, b: Rec, weights: Weights = DEFAULT_WEIGHTS, fields=None) -> Comparison:
@@ -425,14 +475,18 @@ def compare(a: Rec, b: Rec, weights: Weights = DEFAULT_WEIGHTS, fields=None) -> 
     # Household trap: same surname, address, landline (even email), different first name.
     # Different people unless something only one person has ties them (VIN + email).
     # Only a shared birth date or VIN (things one person has) overrides that.
+    caution = ""
     if (
         levels.get("first_name") == "different"
         and levels.get("vin") != "exact"
         and levels.get("dob") != "exact"
         and total > THRESHOLD - 1
     ):
-        vetoed = "different first names (household member?)"
-        total = min(total, VETOED)
+        if second_person(a, b, levels):
+            vetoed = "different first names (household member?)"
+            total = min(total, VETOED)
+        else:
+            caution = "different first names, nothing but name and address to tell"
     # Same name and address but birth dates decades apart: father and son ("Jr."), unless
     # a contact point only one person has (email, VIN) ties them.
     if (
@@ -446,7 +500,7 @@ def compare(a: Rec, b: Rec, weights: Weights = DEFAULT_WEIGHTS, fields=None) -> 
         vetoed = "birth dates a generation apart"
         total = min(total, VETOED)
     # A business and a person at the same number are not the same record.
-    return Comparison(score=total, levels=levels, vetoed=vetoed)
+    return Comparison(score=total, levels=levels, vetoed=vetoed, caution=caution)
 
 
 def estimate_u(recs: list[Rec], *, pairs: int = 20_000, seed: int = 1) -> dict:

@@ -7,7 +7,7 @@ from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer, make_staff
 from goodwill.customers.actions import add_vehicle
 from goodwill.customers.duplicates import find_likely_matches
-from goodwill.customers.matching import Rec, compare
+from goodwill.customers.matching import THRESHOLD, Rec, compare, name_gender
 from goodwill.customers.models import Customer
 from goodwill.dealerships.actions import update_store_settings
 
@@ -223,3 +223,67 @@ def test_check_stays_within_a_few_queries(store_a, alice, customer, django_asser
             vin=GOOD_VIN,
             street="12 Oak St",
         )
+
+
+def _at_one_address(first, **extra):
+    """A record with only what a mailing list holds: name and address (FEBRL's fields)."""
+    return Rec.build(
+        first,
+        first_name=first,
+        last_name="Evison",
+        street="18 Power St",
+        city="Haigslea",
+        region="WA",
+        postal_code="2880",
+        **extra,
+    )
+
+
+def test_names_of_different_genders_at_one_address_stay_apart_without_contact_points():
+    """Husband and wife on a names-and-address list: nothing but the first names tells them
+    apart, and those are a man's and a woman's."""
+    benjamin, alessandra = _at_one_address("Benjamin"), _at_one_address("Alessandra")
+    pair = compare(benjamin, alessandra)
+    assert pair.vetoed == "different first names (household member?)"
+    assert pair.score < THRESHOLD
+
+
+def test_a_first_name_replaced_by_another_is_weighed_when_nothing_marks_a_second_person():
+    """FEBRL's corruption: the first name swapped for another name (here one of no known
+    gender), everything else the same and no contact point on either record. The conflict
+    costs its weight instead of vetoing, and the reviewer is told why the match is weak."""
+    thomas, monisue = _at_one_address("Thomas"), _at_one_address("Monisue")
+    pair = compare(thomas, monisue)
+    assert not pair.vetoed
+    assert pair.levels["first_name"] == "different"
+    assert pair.score >= THRESHOLD
+    reasons = pair.reasons(thomas, monisue)
+    assert "different first names, nothing but name and address to tell" in reasons
+    # Weighed, not ignored: the same pair with the same first name scores higher.
+    assert compare(thomas, _at_one_address("Thomas")).score > pair.score + 5
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"phones": ["+15125550123"]},  # a household's landline, or their own
+        {"emails": ["t.evison@example.com"]},
+        {"vins": ["1FTFW1E50NFA00001"]},
+    ],
+)
+def test_a_contact_point_on_either_record_keeps_the_household_veto(extra):
+    thomas, matthew = _at_one_address("Thomas", **extra), _at_one_address("Matthew")
+    assert compare(thomas, matthew).vetoed
+    assert compare(matthew, thomas).vetoed
+
+
+def test_conflicting_birth_dates_keep_the_household_veto():
+    """Two men at one address born 30 years apart: father and son."""
+    thomas = _at_one_address("Thomas", dob="19550312")
+    matthew = _at_one_address("Matthew", dob="19850907")
+    assert compare(thomas, matthew).vetoed
+
+
+def test_name_gender_reads_the_usual_gender_and_admits_ignorance():
+    assert name_gender("benjamin") == "m" and name_gender("alessandra") == "f"
+    assert name_gender("monisue") == "" and name_gender("") == "" and name_gender("j") == ""

@@ -130,3 +130,55 @@ def test_api_runs_lists_and_dismisses_clusters(
     twice = api.post(f"/duplicates/clusters/{item['id']}/dismiss")
     assert twice.status_code == 422
     assert ApiClient(alice).get("/duplicates/clusters").status_code == 403
+
+
+def test_a_names_and_address_book_proposes_a_replaced_first_name_but_not_the_spouse(
+    store_a, alice, dana
+):
+    """A store whose book came from a mailing list (no phone, no email): two records at one
+    address with men's first names are proposed with the caution, a man and a woman at
+    another are not (husband and wife)."""
+    address = {"street": "32 Karuah St", "city": "Bundamba", "region": "ACT"}
+    ned = make_customer(
+        store_a,
+        alice,
+        first_name="Ned",
+        last_name="Lodge",
+        phones={},
+        postal_code="2280",
+        **address,
+    )
+    trent = make_customer(
+        store_a,
+        alice,
+        first_name="Trent",
+        last_name="Lodge",
+        phones={},
+        postal_code="2280",
+        **address,
+    )
+    other = {"street": "1334 Barraclough Cres", "city": "Craigie", "region": "NSW"}
+    matthew = make_customer(
+        store_a,
+        alice,
+        first_name="Matthew",
+        last_name="Ryan",
+        phones={},
+        postal_code="2575",
+        **other,
+    )
+    rebekah = make_customer(
+        store_a,
+        alice,
+        first_name="Rebekah",
+        last_name="Ryan",
+        phones={},
+        postal_code="2575",
+        **other,
+    )
+    run = actions.run_dedupe(store_a, acting_user=dana)
+    assert run.clusters_found == 1
+    cluster = DuplicateCluster.objects.get(dealership=store_a)
+    assert set(cluster.members.values_list("customer_id", flat=True)) == {ned.pk, trent.pk}
+    assert "different first names, nothing but name and address to tell" in cluster.reasons
+    assert not cluster.members.filter(customer_id__in=[matthew.pk, rebekah.pk]).exists()
