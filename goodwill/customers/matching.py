@@ -33,6 +33,7 @@ from functools import lru_cache
 
 from gender_guesser.detector import Detector as GenderDetector
 from nicknames import NickNamer
+from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 _NON_ALPHA = re.compile(r"[^a-z0-9 ]+")
@@ -247,14 +248,31 @@ def _overlap(x: frozenset, y: frozenset) -> str:
     return "exact" if x & y else "different"
 
 
+def _street_name(street: str, number: str) -> str:
+    """The street without its number, spaces dropped: '89 longman st' → 'longmanst'."""
+    if number and street.startswith(number):
+        street = street[len(number) :]
+    return street.replace(" ", "")
+
+
 def compare_street(a: Rec, b: Rec) -> str:
+    """exact; typo (one address spelt differently, or its words in another order); name
+    (the same street, another number: a number mistyped, or a move down the road); different.
+    """
     if not a.street or not b.street:
         return MISSING
     if a.street == b.street:
         return "exact"
     if a.street_number and a.street_number != b.street_number and b.street_number:
+        name_a = _street_name(a.street, a.street_number)
+        name_b = _street_name(b.street, b.street_number)
+        if name_a and name_b and JaroWinkler.similarity(name_a, name_b) >= 0.9:
+            return "name"
         return "different"
     if JaroWinkler.similarity(a.street, b.street) >= 0.9:
+        return "typo"
+    # '25 chisholm st lashbrooke' / '25 lashbrooke chisholm st': a locality typed first.
+    if fuzz.token_sort_ratio(a.street, b.street) >= 85:
         return "typo"
     return "different"
 
@@ -306,7 +324,7 @@ M_PROBABILITIES = {
     "phone": {"exact": 0.7, "different": 0.3},
     "email": {"exact": 0.75, "different": 0.25},
     "vin": {"exact": 0.6, "different": 0.4},
-    "street": {"exact": 0.72, "typo": 0.14, "different": 0.14},
+    "street": {"exact": 0.72, "typo": 0.14, "name": 0.03, "different": 0.11},
     "street_number": {"exact": 0.85, "typo": 0.07, "different": 0.08},
     "city": {"exact": 0.82, "typo": 0.1, "different": 0.08},
     "postal": {"exact": 0.85, "typo": 0.08, "different": 0.07},
@@ -328,7 +346,7 @@ DEFAULT_U = {
     "phone": {"exact": 0.00001, "different": 0.99999},
     "email": {"exact": 0.00001, "different": 0.99999},
     "vin": {"exact": 0.000001, "different": 0.999999},
-    "street": {"exact": 0.0005, "typo": 0.001, "different": 0.9985},
+    "street": {"exact": 0.0005, "typo": 0.001, "name": 0.0005, "different": 0.998},
     "street_number": {"exact": 0.02, "typo": 0.03, "different": 0.95},
     "city": {"exact": 0.1, "typo": 0.01, "different": 0.89},
     "postal": {"exact": 0.01, "typo": 0.05, "different": 0.94},
@@ -357,6 +375,7 @@ REASONS = {
     ("vin", "exact"): "same VIN",
     ("street", "exact"): "same street address",
     ("street", "typo"): "street address spelled alike",
+    ("street", "name"): "same street, another number",
     ("postal", "exact"): "same ZIP",
     ("company", "exact"): "same company",
     ("company", "typo"): "company spelled alike",

@@ -7,7 +7,7 @@ from goodwill.api.testing import ApiClient
 from goodwill.conftest import make_customer, make_staff
 from goodwill.customers.actions import add_vehicle
 from goodwill.customers.duplicates import find_likely_matches
-from goodwill.customers.matching import THRESHOLD, Rec, compare, name_gender
+from goodwill.customers.matching import THRESHOLD, Rec, compare, compare_street, name_gender
 from goodwill.customers.models import Customer
 from goodwill.dealerships.actions import update_store_settings
 
@@ -287,3 +287,46 @@ def test_conflicting_birth_dates_keep_the_household_veto():
 def test_name_gender_reads_the_usual_gender_and_admits_ignorance():
     assert name_gender("benjamin") == "m" and name_gender("alessandra") == "f"
     assert name_gender("monisue") == "" and name_gender("") == "" and name_gender("j") == ""
+
+
+def _person(first, last, street, **extra):
+    return Rec.build(
+        first + street,
+        first_name=first,
+        last_name=last,
+        street=street,
+        city="Craigmore",
+        region="NSW",
+        postal_code="2622",
+        **extra,
+    )
+
+
+def test_a_street_number_typed_wrong_is_the_same_street_not_another_address():
+    sophie = _person("Sophie", "Mason", "26 May Mills Close")
+    again = _person("Sophie", "Mason", "62 May Mills Close")
+    elsewhere = _person("Sophie", "Mason", "62 Barraclough Cres")
+    assert compare_street(sophie, again) == "name"
+    assert compare_street(sophie, elsewhere) == "different"
+    assert compare(sophie, again).score > compare(sophie, elsewhere).score + 8
+    assert "same street, another number" in compare(sophie, again).reasons(sophie, again)
+
+
+def test_an_address_with_its_words_in_another_order_is_spelt_alike():
+    assert (
+        compare_street(
+            _person("Tara", "Green", "25 Chisholm St Lashbrooke"),
+            _person("Tara", "Green", "25 Lashbrooke Chisholm Street"),
+        )
+        == "typo"
+    )
+
+
+def test_neighbours_of_one_surname_on_one_street_stay_apart():
+    """Two doors apart, one surname, different first names: a man and a woman with nothing
+    else on record, or anyone with a phone of their own, are two people."""
+    matthew = _person("Matthew", "Ryan", "12 Oak St")
+    rebekah = _person("Rebekah", "Ryan", "14 Oak St")
+    assert compare(matthew, rebekah).score < THRESHOLD
+    thomas = _person("Thomas", "Ryan", "14 Oak St", phones=["+15125550188"])
+    assert compare(matthew, thomas).score < THRESHOLD

@@ -182,3 +182,34 @@ def test_a_names_and_address_book_proposes_a_replaced_first_name_but_not_the_spo
     assert set(cluster.members.values_list("customer_id", flat=True)) == {ned.pk, trent.pk}
     assert "different first names, nothing but name and address to tell" in cluster.reasons
     assert not cluster.members.filter(customer_id__in=[matthew.pk, rebekah.pk]).exists()
+
+
+def test_a_swapped_misspelt_name_at_a_mistyped_number_is_found(store_a, alice, dana):
+    """Names swapped and one misspelt, the street number typed wrong: no name key and no
+    number key is shared, the street's own name with the postcode is."""
+    place = {"city": "Cleveland", "region": "WA", "postal_code": "2100", "phones": {}}
+    caitlin = make_customer(
+        store_a,
+        alice,
+        first_name="Caitlin",
+        last_name="Papanotis",
+        street="1269 De Burgh St",
+        **place,
+    )
+    swapped = make_customer(
+        store_a,
+        alice,
+        first_name="Papanortis",
+        last_name="Caitlin",
+        street="25 De Burgh St",
+        **place,
+    )
+    make_customer(
+        store_a, alice, first_name="Ella", last_name="Ryan", street="25 De Burgh St", **place
+    )
+    run = actions.run_dedupe(store_a, acting_user=dana)
+    assert run.clusters_found == 1
+    cluster = DuplicateCluster.objects.get(dealership=store_a)
+    assert set(cluster.members.values_list("customer_id", flat=True)) == {caitlin.pk, swapped.pk}
+    assert "first and last name swapped" in cluster.reasons
+    assert "same street, another number" in cluster.reasons
