@@ -219,55 +219,69 @@ def _follow_ups(user, now, end_of_day) -> list[Item]:
     return items
 
 
+# --------------------------------------------------------------------------- customer lines
+def _customer_line(row, *, url: str, action: Action | str, customer=None, **fields) -> Item:
+    """A line about one customer's `row` (an up, a case, a text…): titled with the customer's
+    name (`row.customer` unless given), carrying their public id, linked to `url`. `action` is
+    the line's one tap, or just its label when the tap opens `url`. Callers join the customer
+    (`select_related`): reading it here is no query."""
+    customer = customer or row.customer
+    if isinstance(action, str):
+        action = Action(action, url)
+    return Item(
+        id=str(row.public_id),
+        title=customer.display_name,
+        customer_id=str(customer.public_id),
+        url=url,
+        actions=[action],
+        **fields,
+    )
+
+
 # --------------------------------------------------------------------------- the floor
 def _floor(user, now, start, end) -> list[Item]:
-    items = []
-    for up in (
-        Up.objects.for_dealership(user.dealership_id)
+    store = user.dealership_id
+    ups = (
+        Up.objects.for_dealership(store)
         .filter(status=Up.Status.WAITING, designated_to=user)
         .select_related("customer")
         .order_by("logged_at", "id")[:LIMIT]
-    ):
-        items.append(
-            Item(
-                kind="up",
-                kind_label="Up waiting for you",
-                id=str(up.public_id),
-                title=up.customer.display_name,
-                detail=f"{up.get_source_display()}" + (f" · {up.interest}" if up.interest else ""),
-                url=reverse("floor:board"),
-                rank=NOW,
-                when=up.logged_at,
-                customer_id=str(up.customer.public_id),
-                actions=[
-                    Action("Take", reverse("floor:take", kwargs={"up_id": up.public_id}), "post")
-                ],
-            )
+    )
+    items = [
+        _customer_line(
+            up,
+            url=reverse("floor:board"),
+            action=Action("Take", reverse("floor:take", kwargs={"up_id": up.public_id}), "post"),
+            kind="up",
+            kind_label="Up waiting for you",
+            detail=f"{up.get_source_display()}" + (f" · {up.interest}" if up.interest else ""),
+            rank=NOW,
+            when=up.logged_at,
         )
-    for to in (
-        TurnOver.objects.for_dealership(user.dealership_id)
+        for up in ups
+    ]
+    turnovers = (
+        TurnOver.objects.for_dealership(store)
         .filter(to_user=user, result=TurnOver.Result.PENDING, deal__outcome=Deal.Outcome.OPEN)
         .select_related("deal__customer", "from_user")
         .order_by("at", "id")[:LIMIT]
-    ):
-        deal_url = reverse("floor:deal", kwargs={"deal_id": to.deal.public_id})
-        items.append(
-            Item(
-                kind="turnover",
-                kind_label="T.O. handed to you",
-                id=str(to.public_id),
-                title=to.deal.customer.display_name,
-                detail=f"From {to.from_user.display_name}"
-                + (f" · {to.reason}" if to.reason else ""),
-                url=deal_url,
-                rank=NOW,
-                when=to.at,
-                customer_id=str(to.deal.customer.public_id),
-                actions=[Action("Open the deal", deal_url)],
-            )
+    )
+    items += [
+        _customer_line(
+            to,
+            customer=to.deal.customer,
+            url=reverse("floor:deal", kwargs={"deal_id": to.deal.public_id}),
+            action="Open the deal",
+            kind="turnover",
+            kind_label="T.O. handed to you",
+            detail=f"From {to.from_user.display_name}" + (f" · {to.reason}" if to.reason else ""),
+            rank=NOW,
+            when=to.at,
         )
-    for appointment in (
-        Appointment.objects.for_dealership(user.dealership_id)
+        for to in turnovers
+    ]
+    appointments = (
+        Appointment.objects.for_dealership(store)
         .filter(
             salesperson=user,
             status=Appointment.Status.SET,
@@ -276,29 +290,25 @@ def _floor(user, now, start, end) -> list[Item]:
         )
         .select_related("customer")
         .order_by("starts_at", "id")[:LIMIT]
-    ):
-        customer = appointment.customer
-        items.append(
-            Item(
-                kind="appointment",
-                kind_label="Appointment today",
-                id=str(appointment.public_id),
-                title=customer.display_name,
-                detail=appointment.purpose or "Appointment",
-                url=reverse("floor:appointments"),
-                rank=TODAY,
-                when=appointment.starts_at,
-                overdue=appointment.starts_at < now,
-                customer_id=str(customer.public_id),
-                phone=customer.primary_phone,
-                actions=[
-                    Action(
-                        "Open",
-                        reverse("customers:detail", kwargs={"customer_id": customer.public_id}),
-                    )
-                ],
-            )
+    )
+    items += [
+        _customer_line(
+            appointment,
+            url=reverse("floor:appointments"),
+            action=Action(
+                "Open",
+                reverse("customers:detail", kwargs={"customer_id": appointment.customer.public_id}),
+            ),
+            kind="appointment",
+            kind_label="Appointment today",
+            detail=appointment.purpose or "Appointment",
+            rank=TODAY,
+            when=appointment.starts_at,
+            overdue=appointment.starts_at < now,
+            phone=appointment.customer.primary_phone,
         )
+        for appointment in appointments
+    ]
     return items
 
 
@@ -336,94 +346,85 @@ def _open_work(user) -> list[Item]:
                 actions=[Action("Read it", url)],
             )
         )
-    for case in (
+    cases = (
         FailsCase.objects.visible_to(user)
         .filter(claimed_by=user, status=FailsCase.Status.CLAIMED)
         .select_related("customer")
         .order_by("claimed_at", "id")[:LIMIT]
-    ):
-        case_url = reverse("fails:case", kwargs={"case_id": case.public_id})
-        items.append(
-            Item(
-                kind="fails_case",
-                kind_label="Fails case you claimed",
-                id=str(case.public_id),
-                title=case.customer.display_name,
-                detail=case.reason,
-                url=case_url,
-                rank=OPEN,
-                when=case.claimed_at,
-                customer_id=str(case.customer.public_id),
-                actions=[Action("Work it", case_url)],
-            )
+    )
+    items += [
+        _customer_line(
+            case,
+            url=reverse("fails:case", kwargs={"case_id": case.public_id}),
+            action="Work it",
+            kind="fails_case",
+            kind_label="Fails case you claimed",
+            detail=case.reason,
+            rank=OPEN,
+            when=case.claimed_at,
         )
-    for opportunity in open_opportunities_for(user)[:LIMIT]:
-        url = reverse("service:opportunity", kwargs={"opportunity_id": opportunity.public_id})
-        items.append(
-            Item(
-                kind="opportunity",
-                kind_label="Service opportunity",
-                id=str(opportunity.public_id),
-                title=opportunity.customer.display_name,
-                detail=opportunity.reason,
-                url=url,
-                rank=OPEN,
-                when=opportunity.created_at,
-                customer_id=str(opportunity.customer.public_id),
-                actions=[Action("Open", url)],
-            )
+        for case in cases
+    ]
+    items += [
+        _customer_line(
+            opportunity,
+            url=reverse("service:opportunity", kwargs={"opportunity_id": opportunity.public_id}),
+            action="Open",
+            kind="opportunity",
+            kind_label="Service opportunity",
+            detail=opportunity.reason,
+            rank=OPEN,
+            when=opportunity.created_at,
         )
-    for task in (
+        for opportunity in open_opportunities_for(user)[:LIMIT]
+    ]
+    tasks = (
         RecoveryTask.objects.visible_to(user)
         .filter(status=RecoveryTask.Status.OPEN)
         .filter(Q(manager=user) | Q(manager__isnull=True))
         .select_related("customer")
         .order_by("opened_at", "id")[:LIMIT]
-    ):
-        url = reverse("feedback:recovery_detail", kwargs={"task_id": task.public_id})
-        items.append(
-            Item(
-                kind="recovery",
-                kind_label="Unhappy customer to win back",
-                id=str(task.public_id),
-                title=task.customer.display_name,
-                detail=f"Scored {task.score}"
-                + (f": “{task.comment[:120]}”" if task.comment else ""),
-                url=url,
-                rank=OVERDUE,
-                when=task.opened_at,
-                customer_id=str(task.customer.public_id),
-                phone=task.customer.primary_phone,
-                actions=[Action("Work it", url)],
-            )
+    )
+    items += [
+        _customer_line(
+            task,
+            url=reverse("feedback:recovery_detail", kwargs={"task_id": task.public_id}),
+            action="Work it",
+            kind="recovery",
+            kind_label="Unhappy customer to win back",
+            detail=f"Scored {task.score}" + (f": “{task.comment[:120]}”" if task.comment else ""),
+            rank=OVERDUE,
+            when=task.opened_at,
+            phone=task.customer.primary_phone,
         )
+        for task in tasks
+    ]
     return items
 
 
 # --------------------------------------------------------------------------- replies
 def _replies(user) -> list[Item]:
     """Texts from customers to me that I have not opened yet."""
-    items = []
-    for message in (
+    messages = (
         Message.objects.for_dealership(user.dealership_id)
         .filter(direction=Message.Direction.IN, recipient=user, read_at__isnull=True)
         .select_related("customer")
         .order_by("at", "id")[:LIMIT]
-    ):
+    )
+    items = []
+    for message in messages:
         url = reverse("messaging:conversation", kwargs={"customer_id": message.customer.public_id})
         items.append(
-            Item(
+            _customer_line(
+                message,
+                url=url,
+                action=Action("Reply", url + "#message"),
                 kind="message",
                 kind_label="Text from a customer",
-                id=str(message.public_id),
-                title=message.customer.display_name,
                 detail=message.body[:140],
-                url=url,
                 rank=OVERDUE,
                 when=message.at,
-                customer_id=str(message.customer.public_id),
                 phone=message.from_address,
-                actions=[Action("Reply", url + "#message")],
             )
         )
     return items
