@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from goodwill.accounts import mfa, throttle
 from goodwill.accounts.forms import CodeForm
+from goodwill.core.forms import errors_to_form
 from goodwill.core.links import SETUP_TOKEN_ENV, site_url
 from goodwill.core.tenancy import staff_required, store_free
 from goodwill.dealerships import actions as store_actions
@@ -69,8 +70,7 @@ def home(request):
         try:
             _, admin = store_actions.setup_store(**form.cleaned_data, via="first-run page")
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_to_form(form, exc)
         else:
             request.session.pop("gw_setup_token", None)
             login(request, admin, backend="django.contrib.auth.backends.ModelBackend")

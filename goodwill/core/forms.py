@@ -69,6 +69,16 @@ def use_input(field, input_type: str, **attrs) -> None:
     field.widget.attrs.update(attrs)
 
 
+def errors_to_form(form, exc: ValidationError) -> None:
+    """Put an action's `ValidationError` back on the form: on the field it names when the
+    form has one, else above the form, so the page shows it beside what was typed."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 def apply_form(form, action) -> bool:
     """Run `action(**form.cleaned_data)` when the form is valid; a `ValidationError` from the
     action goes back on the form, on its field when it names one, so nothing typed is lost.
@@ -78,20 +88,28 @@ def apply_form(form, action) -> bool:
     try:
         action(**form.cleaned_data)
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
+        errors_to_form(form, exc)
         return False
     return True
 
 
-def settings_page(request, form, save, *, saved: str, to: str, template: str, context: dict):
+def settings_page(request, form, app_actions, *, saved: str, to: str, template: str, context: dict):
     """One store-settings page, the shape every app's settings share: a POST that the form
     and the app's `update_settings` action both accept saves, says `saved` and redirects to
     `to`; otherwise the page again with the form (422 when it holds errors, the typed values
-    kept). Who may POST is the caller's decorator's (or the caller's) business."""
+    kept). Who may POST is the caller's decorator's (or the caller's) business.
+
+    `app_actions` is the app's actions module (core imports no app): its
+    `update_settings(dealership, *, acting_user, **values)` receives the form's values of
+    its `SETTINGS_FIELDS`."""
+
+    def save(**data):
+        app_actions.update_settings(
+            request.dealership,
+            acting_user=request.user,
+            **{name: data[name] for name in app_actions.SETTINGS_FIELDS},
+        )
+
     if request.method == "POST" and apply_form(form, save):
         messages.success(request, saved)
         return redirect(to)

@@ -211,11 +211,7 @@ def survey_settings(request):
     return settings_page(
         request,
         SettingsForm(request.POST or None, instance=rules),
-        lambda **data: actions.update_settings(
-            request.dealership,
-            acting_user=request.user,
-            **{name: data[name] for name in actions.SETTINGS_FIELDS},
-        ),
+        actions,
         saved="Survey settings saved.",
         to="feedback:settings",
         template="feedback/settings.html",

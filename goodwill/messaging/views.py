@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from goodwill.core.forms import errors_to_form
 from goodwill.core.tenancy import get_visible_or_404, manager_required, staff_required
 from goodwill.customers.models import Customer
 from goodwill.fails.models import FollowUp
@@ -16,11 +17,6 @@ from goodwill.messaging.forms import ComposeForm, NumberForm, TemplateForm
 from goodwill.messaging.models import PLACEHOLDERS, Message, MessageTemplate
 from goodwill.outreach import policy
 from goodwill.outreach.models import Ask
-
-
-def _put_back(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _follow_up(request, customer, raw):
@@ -62,7 +58,7 @@ def conversation(request, customer_id):
                     by=request.user,
                 )
             except ValidationError as exc:
-                _put_back(form, exc)
+                errors_to_form(form, exc)
             else:
                 what = "Text" if message.channel == Message.Channel.TEXT else "Email"
                 messages.success(request, f"{what} to {customer.display_name} is on its way.")
@@ -105,7 +101,7 @@ def templates(request):
             try:
                 actions.save_template(store, acting_user=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _put_back(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "Template saved.")
                 return redirect("messaging:templates")
@@ -140,7 +136,7 @@ def template_edit(request, template_id):
                 request.dealership, acting_user=request.user, template=template, **data
             )
         except ValidationError as exc:
-            _put_back(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Template saved.")
             return redirect("messaging:templates")
@@ -164,7 +160,7 @@ def number(request):
                 number=number_form.cleaned_data["sms_number"],
             )
         except ValidationError as exc:
-            _put_back(number_form, exc)
+            errors_to_form(number_form, exc)
         else:
             messages.success(request, "Texting number saved.")
             return redirect("messaging:templates")

@@ -50,11 +50,7 @@ def ask_settings(request):
     return settings_page(
         request,
         SettingsForm(request.POST or None, instance=rules),
-        lambda **data: actions.update_settings(
-            request.dealership,
-            acting_user=request.user,
-            **{name: data[name] for name in actions.SETTINGS_FIELDS},
-        ),
+        actions,
         saved="Ask settings saved.",
         to="outreach:settings",
         template="outreach/settings.html",

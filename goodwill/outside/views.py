@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from goodwill.core.forms import apply_form
+from goodwill.core.forms import apply_form, errors_to_form
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import duplicates as duplicate_rule
 from goodwill.customers.duplicates import LikelyDuplicate
@@ -84,7 +84,7 @@ def log_referral(request):
             matches = exc.matches
             form.add_error(None, exc)
         except ValidationError as exc:
-            _errors_on(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -104,14 +104,6 @@ def actions_pro(request, pro_id) -> Pro | None:
         return Pro.objects.visible_to(request.user).filter(public_id=pro_id).first()
     except ValidationError:
         return None
-
-
-def _errors_on(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @staff_required
@@ -190,7 +182,7 @@ def pro_report(request, token):
                 link, data["action"], note=data["note"], value=data["value"], reason=data["reason"]
             )
         except ValidationError as exc:
-            _errors_on(form, exc)
+            errors_to_form(form, exc)
         else:
             return redirect(request.path + "?reported=" + data["action"])
     referral = Referral.objects.select_related("sent_by", "from_dealership").get(
@@ -236,7 +228,7 @@ def pro_join(request, token):
         try:
             store, admin = actions.accept_pro_invitation(token, **form.store_fields())
         except ValidationError as exc:
-            _errors_on(form, exc)
+            errors_to_form(form, exc)
         else:
             context = {"store": store, "admin": admin, "pro": pro}
             return render(request, "outside/join_done.html", context)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from goodwill.core.forms import errors_to_form
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Customer, Vehicle
@@ -90,12 +91,13 @@ def get_visit_for_user(request, visit_id) -> ServiceVisit:
     )
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+def _customer_search(request) -> tuple[str, list]:
+    """The `?q=` box of the pages that start from a customer (a new RO, a visit)."""
+    q = request.GET.get("q", "").strip()
+    if not q:
+        return q, []
+    found = Customer.objects.visible_to(request.user)
+    return q, filter_customers(found, q, dealership=request.dealership)[:20]
 
 
 # --- the advisor's day -----------------------------------------------------------------------
@@ -143,14 +145,7 @@ def ro_list(request):
 def ro_new(request):
     customer_id = request.GET.get("customer") or request.POST.get("customer")
     if not customer_id:
-        q = request.GET.get("q", "").strip()
-        found = (
-            filter_customers(
-                Customer.objects.visible_to(request.user), q, dealership=request.dealership
-            )[:20]
-            if q
-            else []
-        )
+        q, found = _customer_search(request)
         return render(
             request, "service/ro_pick_customer.html", {"nav": "service", "q": q, "found": found}
         )
@@ -184,7 +179,7 @@ def ro_new(request):
                     **({"advisor": data["advisor"]} if data["advisor"] else {}),
                 )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"RO {ro.number} opened.")
             return redirect("service:ro", ro_id=ro.public_id)
@@ -247,7 +242,7 @@ def ro_update(request, ro_id):
         try:
             changes = actions.update_repair_order(ro, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "RO saved." if changes else "Nothing changed.")
             return redirect("service:ro", ro_id=ro.public_id)
@@ -267,7 +262,7 @@ def ro_refer(request, ro_id):
                 ro, acting_user=request.user, note=form.cleaned_data["note"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"Sent to sales: {opp.referral.to_display}.")
             return redirect("service:opportunity", opportunity_id=opp.public_id)
@@ -391,7 +386,7 @@ def vehicle_facts(request, vehicle_id):
                 **{f: form.cleaned_data[f] for f in actions.FACT_FIELDS},
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Saved.")
             return redirect("service:vehicle", vehicle_id=vehicle.public_id)
@@ -450,14 +445,7 @@ def visit_list(request):
         .select_related("customer", "vehicle", "booked_by", "special", "advisor")
         .order_by("scheduled_for", "id")[:100]
     )
-    q = request.GET.get("q", "").strip()
-    found = (
-        filter_customers(
-            Customer.objects.visible_to(request.user), q, dealership=request.dealership
-        )[:20]
-        if q
-        else []
-    )
+    q, found = _customer_search(request)
     return render(
         request, "service/visits.html", {"nav": "service", "rows": rows, "q": q, "found": found}
     )
@@ -479,7 +467,7 @@ def visit_new(request, customer_id):
                 special=data["special"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -528,7 +516,7 @@ def special_list(request):
         try:
             actions.save_special(request.dealership, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Special saved.")
             return redirect("service:specials")
@@ -550,7 +538,7 @@ def special_edit(request, special_id):
                 request.dealership, acting_user=request.user, special=special, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Special saved.")
             return redirect("service:specials")

@@ -63,11 +63,7 @@ def settings_page(request):
     return form_settings_page(
         request,
         SettingsForm(request.POST or None, instance=actions.service_settings(request.dealership)),
-        lambda **data: actions.update_settings(
-            request.dealership,
-            acting_user=request.user,
-            **{f: data[f] for f in actions.SETTINGS_FIELDS},
-        ),
+        actions,
         saved="Service rules saved. They apply from the next run.",
         to="service:settings",
         template="service/settings.html",
