@@ -367,11 +367,13 @@ class Opportunity(models.Model):
         LOST = "lost", "Lost"
         DISMISSED = "dismissed", "Dismissed"
 
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    # No index of their own: `service_opp_store_created` leads with the store, the unique
+    # key with the RO (see Meta).
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, db_index=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     rule = models.CharField(max_length=8, choices=Rule.choices)
     repair_order = models.ForeignKey(
-        RepairOrder, on_delete=models.CASCADE, related_name="opportunities"
+        RepairOrder, on_delete=models.CASCADE, related_name="opportunities", db_index=False
     )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="+")
@@ -384,6 +386,7 @@ class Opportunity(models.Model):
         blank=True,
         related_name="+",
         help_text="The advisor who referred by hand; empty when a rule raised it.",
+        db_index=False,
     )
     # Several opportunities about one vehicle share one open referral: sales hears of a
     # customer once, with every reason.
@@ -393,10 +396,16 @@ class Opportunity(models.Model):
         null=True,
         blank=True,
         related_name="opportunities",
+        db_index=False,
     )
     dismissed_at = models.DateTimeField(null=True, blank=True)
     dismissed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     dismiss_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
@@ -406,9 +415,29 @@ class Opportunity(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "opportunities"
+        # Each index is one a query uses (EXPLAIN over 1,000,000 ROs; docs/closing-notes/
+        # issue-13.md): the store's list (and the store's own foreign key), the RO's rules
+        # (the unique key), the vehicle's (one RO's quiet rules, the open referral about it),
+        # the customer's. Who referred or dismissed, and the referral, are empty on nearly
+        # every row: partial indexes. Each index is paid by every insert — the first nightly
+        # pass after an import of years of history inserts half a million rows.
         indexes = [
             models.Index(fields=["dealership", "created_at"], name="service_opp_store_created"),
-            models.Index(fields=["dealership", "vehicle"], name="service_opp_store_vehicle"),
+            models.Index(
+                fields=["referral"],
+                condition=Q(referral__isnull=False),
+                name="service_opp_referral",
+            ),
+            models.Index(
+                fields=["raised_by"],
+                condition=Q(raised_by__isnull=False),
+                name="service_opp_raised_by",
+            ),
+            models.Index(
+                fields=["dismissed_by"],
+                condition=Q(dismissed_by__isnull=False),
+                name="service_opp_dismissed_by",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

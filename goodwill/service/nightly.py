@@ -14,9 +14,10 @@ Two readers hand the same rows to one writer:
 
 Either way `rules.py` decides: the writer builds each RO's `Facts` and calls the rule
 functions named by the rows, so the words and numbers are the rules' own; it then applies
-the quiet period to what this run raises and inserts in bulk (COPY into a scratch table,
-then one `INSERT … ON CONFLICT DO NOTHING`: a run beside an RO's own job can never fail on
-the unique key).
+the quiet period to what this run raises and inserts in bulk: one COPY straight into the
+table a batch, its foreign keys checked at the batch's end; a batch that meets a pair an
+RO's own job raised meanwhile goes again skipping conflicts, so a run beside the job never
+fails on the unique key.
 
 Measured with `bench/bench_service.py` over 1,000,000 ROs (docs/closing-notes/issue-13.md):
 the streamed pass read every row into Python every night; the set-based one ships 686,335
@@ -30,7 +31,9 @@ from bisect import bisect_left
 from collections import defaultdict, deque
 from datetime import timedelta
 from decimal import Decimal
+from uuid import uuid4
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -187,19 +190,33 @@ WHERE NOT EXISTS (
 ORDER BY p.dealership_id, p.vehicle_id, p.opened_at, p.id
 """
 
+# A batch goes in with one COPY straight into the table, under a savepoint. Only if an RO's
+# own job raised one of its pairs since the pass read them does the batch go again through a
+# scratch table and `INSERT … ON CONFLICT DO NOTHING` (`_insert`). Over 511,525 rows (load 11)
+# the scratch table cost ~2 s of CPU and ON CONFLICT's speculative insertion 2 s more; an
+# `INSERT … SELECT FROM unnest(arrays)` instead cost 10 s more here, dumping the arrays.
+COLUMNS = (
+    "public_id, dealership_id, rule, repair_order_id, customer_id, vehicle_id, reason, numbers,"
+    " dismiss_reason, created_at"
+)
+COPY_SQL = f"COPY service_opportunity ({COLUMNS}) FROM STDIN"
 SCRATCH_SQL = """
 CREATE TEMP TABLE IF NOT EXISTS service_new_opportunity (
-  dealership_id bigint, rule varchar(8), repair_order_id bigint, customer_id bigint,
-  vehicle_id bigint, reason varchar(400), numbers jsonb
+  public_id uuid, dealership_id bigint, rule varchar(8), repair_order_id bigint,
+  customer_id bigint, vehicle_id bigint, reason varchar(400), numbers jsonb,
+  dismiss_reason varchar(300), created_at timestamptz
 ) ON COMMIT DROP
 """
-INSERT_SQL = """
-INSERT INTO service_opportunity (public_id, dealership_id, rule, repair_order_id,
-  customer_id, vehicle_id, reason, numbers, dismiss_reason, created_at)
-SELECT gen_random_uuid(), dealership_id, rule, repair_order_id, customer_id, vehicle_id,
-  reason, numbers, '', %s
-FROM service_new_opportunity
+SCRATCH_COPY_SQL = f"COPY service_new_opportunity ({COLUMNS}) FROM STDIN"
+SCRATCH_INSERT_SQL = f"""
+INSERT INTO service_opportunity ({COLUMNS}) SELECT {COLUMNS} FROM service_new_opportunity
 ON CONFLICT DO NOTHING
+"""
+# The table's foreign keys are checked at the end of each batch's statement rather than all
+# at commit: the deferred queue of two million checks cost 2 s more CPU (load 11-13).
+OWN_FOREIGN_KEYS_SQL = """
+SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint
+WHERE conrelid = 'service_opportunity'::regclass AND contype = 'f' AND condeferrable
 """
 
 
@@ -431,38 +448,54 @@ def _insert(pending: list[tuple], now) -> int:
     if not pending:
         return 0
     if connection.vendor == "postgresql":
+        rows = [(uuid4().hex, *row, json.dumps(numbers), "", now) for *row, numbers in pending]
         with connection.cursor() as cur:
-            cur.execute(SCRATCH_SQL)
-            with cur.cursor.copy(
-                "COPY service_new_opportunity (dealership_id, rule, repair_order_id, "
-                "customer_id, vehicle_id, reason, numbers) FROM STDIN"
-            ) as copy:
-                for *row, numbers in pending:
-                    copy.write_row((*row, json.dumps(numbers)))
-            cur.execute(INSERT_SQL, [now])
-            made = cur.rowcount
-            cur.execute("TRUNCATE service_new_opportunity")
+            cur.execute(OWN_FOREIGN_KEYS_SQL)
+            own_keys = cur.fetchone()[0]
+            if own_keys:
+                cur.execute(f"SET CONSTRAINTS {own_keys} IMMEDIATE")
+            try:
+                with transaction.atomic(), cur.cursor.copy(COPY_SQL) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                made = len(rows)
+            except psycopg.IntegrityError:  # raised by the COPY itself, not Django's
+                made = _insert_skipping_conflicts(cur, rows)
+            if own_keys:
+                cur.execute(f"SET CONSTRAINTS {own_keys} DEFERRED")
     else:
-        made = len(
-            Opportunity.objects.bulk_create(
-                [
-                    Opportunity(
-                        dealership_id=store_id,
-                        rule=rule,
-                        repair_order_id=pk,
-                        customer_id=customer_id,
-                        vehicle_id=vehicle_id,
-                        reason=reason,
-                        numbers=numbers,
-                        created_at=now,
-                    )
-                    for store_id, rule, pk, customer_id, vehicle_id, reason, numbers in pending
-                ],
-                ignore_conflicts=True,
-                batch_size=2000,
-            )
+        # bulk_create returns every object, skipped ones too: count the rows instead.
+        before = Opportunity.objects.count()
+        Opportunity.objects.bulk_create(
+            [
+                Opportunity(
+                    dealership_id=store_id,
+                    rule=rule,
+                    repair_order_id=pk,
+                    customer_id=customer_id,
+                    vehicle_id=vehicle_id,
+                    reason=reason,
+                    numbers=numbers,
+                    created_at=now,
+                )
+                for store_id, rule, pk, customer_id, vehicle_id, reason, numbers in pending
+            ],
+            ignore_conflicts=True,
+            batch_size=2000,
         )
+        made = Opportunity.objects.count() - before
     pending.clear()
+    return made
+
+
+def _insert_skipping_conflicts(cur, rows) -> int:
+    cur.execute(SCRATCH_SQL)
+    with cur.cursor.copy(SCRATCH_COPY_SQL) as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(SCRATCH_INSERT_SQL)
+    made = cur.rowcount
+    cur.execute("TRUNCATE service_new_opportunity")
     return made
 
 

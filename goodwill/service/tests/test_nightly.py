@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from goodwill.devdata.simulate import simulate
 from goodwill.devdata.simulate_service import simulate_service
@@ -110,3 +111,20 @@ def test_one_ros_rules_read_everything_in_one_query(
     second = open_ro(customer, old_truck, sam, labor=Decimal(9000), run_rules=False)
     with django_assert_num_queries(1):
         assert runner.evaluate_repair_order(second.pk)[1] == []  # quiet: raised 0 days ago
+
+
+def test_a_batch_skips_what_an_ros_own_job_raised_meanwhile(customer, old_truck, sam, open_ro):
+    """The pass inserts plainly; a pair the RO's own job raised since the pass read is
+    skipped (the batch runs again skipping conflicts), the job's row kept as it was."""
+    ro = open_ro(customer, old_truck, sam, labor=Decimal(2875), parts=Decimal(3410))
+    by_job = Opportunity.objects.get(repair_order=ro)
+    batch = [
+        (ro.dealership_id, rule, ro.pk, ro.customer_id, ro.vehicle_id, f"{rule} by the pass", {})
+        for rule in (by_job.rule, "repeat")
+    ]
+    assert nightly._insert(batch, timezone.now()) == 1
+    assert set(Opportunity.objects.filter(repair_order=ro).values_list("rule", "reason")) == {
+        (by_job.rule, by_job.reason),
+        ("repeat", "repeat by the pass"),
+    }
+    assert Opportunity.objects.count() == 2  # the transaction goes on after the conflict
