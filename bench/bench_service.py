@@ -41,7 +41,7 @@ from django.db import connection, transaction  # noqa: E402
 from goodwill.devdata.simulate import simulate  # noqa: E402
 from goodwill.devdata.simulate_service import simulate_service  # noqa: E402
 from goodwill.service import actions, runner  # noqa: E402
-from goodwill.service.models import Opportunity, RepairOrder  # noqa: E402
+from goodwill.service.models import RepairOrder  # noqa: E402
 
 # The columns the rules read of every RO (the bare baseline streams these).
 COLUMNS = (
