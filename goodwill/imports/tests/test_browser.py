@@ -34,6 +34,7 @@ def test_import_fix_mapping_report_commit_find_duplicates_merge_undo(
     path.write_text(CSV)
     page = page_at(width)
     login(page, "dana")
+    page.get_by_text("More", exact=True).click()  # Import is under "More" with the admin pages
     page.get_by_role("link", name="Import").click()
     page.set_input_files("input[type=file]", str(path))
     page.get_by_role("button", name="Upload").click()
@@ -59,6 +60,7 @@ def test_import_fix_mapping_report_commit_find_duplicates_merge_undo(
     page.wait_for_selector("text=Imported: 3 new customers")
     assert Customer.objects.filter(dealership=store_a, last_name="Kowalski").count() == 2
 
+    page.get_by_text("More", exact=True).click()
     page.get_by_role("link", name="Duplicates").click()
     page.get_by_role("button", name="Find duplicates").click()
     page.wait_for_selector("text=1 possible duplicate groups")
