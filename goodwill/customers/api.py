@@ -3,8 +3,11 @@
 from datetime import datetime
 from uuid import UUID
 
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.core import signing
-from django.db.models import CharField, Q, Value
+from django.db import connections
+from django.db.models import CharField, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import JSONObject
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -248,10 +251,46 @@ def contact_points(customer_ids) -> dict[int, tuple[list, list]]:
     return out
 
 
+def _json_rows(model, value: str) -> Subquery:
+    """The customer's `model` rows (phones or emails) as one JSON array of {label, value}
+    in id order: a correlated subquery of the customer's own query (PostgreSQL)."""
+    rows = model.objects.filter(customer_id=OuterRef("pk")).order_by().values("customer_id")
+    agg = JSONBAgg(JSONObject(label="label", **{value: value}), order_by="id")
+    return Subquery(rows.annotate(rows=agg).values("rows"), output_field=JSONField())
+
+
+def with_contact_points(qs):
+    """On PostgreSQL, the customers' phones and emails come back with the customers, as two
+    JSON columns of the same query: one round trip fewer than `contact_points` for a GET of
+    one customer, a list and every search. Elsewhere (SQLite: no ordered JSON aggregate
+    before 3.44) unchanged, and `contacts_of` reads them with `contact_points`.
+
+    Measured (closing note of issue 10, "http" section): GET of one customer 4 → 3 queries,
+    list 3 → 2, CPU a request in-process −0.9 ms (get) and −1.4 ms (list 50)."""
+    if connections[qs.db].vendor != "postgresql":
+        return qs
+    return qs.annotate(**_CONTACT_ROWS)
+
+
+# Built once: an expression is copied, never changed, when a query uses it (building the two
+# subqueries per request was a quarter of a GET's CPU in the profile).
+_CONTACT_ROWS = {
+    "phone_rows": _json_rows(CustomerPhone, "number"),
+    "email_rows": _json_rows(CustomerEmail, "address"),
+}
+
+
+def contacts_of(customers: list[Customer]) -> dict[int, tuple[list, list]]:
+    """{customer id: (phones, emails)} for customers read through `with_contact_points`."""
+    if customers and hasattr(customers[0], "phone_rows"):
+        return {c.pk: (c.phone_rows or [], c.email_rows or []) for c in customers}
+    return contact_points([c.pk for c in customers])
+
+
 def customer_out(c: Customer, contacts: tuple[list, list] | None = None) -> dict:
-    """The answer for one customer; `contacts` from `contact_points` (read here if not)."""
+    """The answer for one customer; `contacts` from `contacts_of` (read here if not)."""
     if contacts is None:
-        contacts = contact_points([c.pk])[c.pk]
+        contacts = contacts_of([c])[c.pk]
     phones, emails = contacts
     return {
         "id": c.public_id,
@@ -336,9 +375,10 @@ def list_customers(
         "a walk sees each customer once.",
     ),
 ):
-    """Three queries whatever the page size (token, customers, their phones and emails),
-    answered without a second validation pass (`goodwill.api.responses`)."""
-    qs = _visible(request).only(*READ_FIELDS).order_by(*CURSOR_ORDER)
+    """Two queries whatever the page size on PostgreSQL (token; customers with their phones
+    and emails), three elsewhere, plus a search's audit entry; answered without a second
+    validation pass (`goodwill.api.responses`)."""
+    qs = with_contact_points(_visible(request).only(*READ_FIELDS)).order_by(*CURSOR_ORDER)
     if q:
         qs = filter_customers(qs, q, dealership=request.dealership)
         record(request, Verb.SEARCHED, query=q)
@@ -346,7 +386,7 @@ def list_customers(
         qs = _after(qs, cursor)
     rows = list(qs[offset : offset + limit + 1])
     page = rows[:limit]
-    contacts = contact_points([c.pk for c in page])
+    contacts = contacts_of(page)
     has_more = len(rows) > limit
     return json_answer(
         {
@@ -402,8 +442,10 @@ def _duplicate_out(exc: LikelyDuplicate) -> dict:
 
 @router.get("/customers/{uuid:customer_id}", response=CustomerOut)
 def get_customer(request, customer_id: UUID):
-    """Three queries (token, customer with its staff, phones and emails)."""
-    customer = get_object_or_404(_visible(request).only(*READ_FIELDS), public_id=customer_id)
+    """Two queries and the audit entry's INSERT on PostgreSQL (token; customer with its staff,
+    phones and emails), three and the INSERT elsewhere."""
+    visible = with_contact_points(_visible(request).only(*READ_FIELDS))
+    customer = get_object_or_404(visible, public_id=customer_id)
     record(request, Verb.VIEWED, customer)
     return json_answer(customer_out(customer))
 

@@ -2,9 +2,11 @@
 revoked tokens and deactivated staff."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from goodwill.api.auth import token_user
 from goodwill.api.models import ApiToken
@@ -55,3 +57,19 @@ def test_a_deactivated_staff_members_token_stops_working(client, alice, dana):
     store_actions.deactivate_staff(alice, acting_user=dana, reassign_to=None, reason="Left")
     response = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+def test_a_token_in_use_stops_at_the_very_next_request(client, alice, dana):
+    """The lookup is never cached: a token that just answered is refused on the next
+    request once it expires, is revoked, or its holder is deactivated."""
+    headers = {"Authorization": f"Bearer {ApiToken.issue(alice)[1]}"}
+    row, token = ApiToken.issue(alice)
+    expiring = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/customers", headers=expiring).status_code == 200
+    row.expires_at = timezone.now() - timedelta(seconds=1)
+    row.save(update_fields=["expires_at"])
+    assert client.get("/api/v1/customers", headers=expiring).status_code == 401
+
+    assert client.get("/api/v1/customers", headers=headers).status_code == 200
+    store_actions.deactivate_staff(alice, acting_user=dana, reassign_to=None, reason="Left")
+    assert client.get("/api/v1/customers", headers=headers).status_code == 401
