@@ -20,18 +20,19 @@ RO's own job raised meanwhile goes again skipping conflicts, so a run beside the
 fails on the unique key.
 
 Measured with `bench/bench_service.py` over 1,000,000 ROs (docs/closing-notes/issue-13.md):
-the streamed pass read every row into Python every night; the set-based one ships 686,335
-candidate rows on the first night and none on a steady one. Steady night: 38.2 s at load
-13.8, 14.3 s of CPU (was 139.9 s at load 14). First night, raising 511,102 opportunities:
-227.6 s at load 15.6, 65.8 s of CPU (was 510.9 s at load 14), most of it PostgreSQL
-inserting into a table of twelve indexes and checking the foreign keys at commit."""
+the streamed pass read every row into Python every night; the set-based one ships ~686,000
+candidate rows on the first night and none on a steady one. Steady night: 25.7 s at load
+17, 9.7 s of CPU (was 139.9 s at load 14). First night, raising 511,527 opportunities:
+46.3 s of CPU, 177.1 s wall at load 21 (was 51.1 s of CPU with the scratch table, twelve
+indexes and the keys checked at commit; 510.9 s wall streamed) — about 12 s of it
+PostgreSQL checking the four foreign keys of half a million rows."""
 
 import json
+import os
 from bisect import bisect_left
 from collections import defaultdict, deque
 from datetime import timedelta
 from decimal import Decimal
-from uuid import uuid4
 
 import psycopg
 from django.db import connection, transaction
@@ -448,7 +449,10 @@ def _insert(pending: list[tuple], now) -> int:
     if not pending:
         return 0
     if connection.vendor == "postgresql":
-        rows = [(uuid4().hex, *row, json.dumps(numbers), "", now) for *row, numbers in pending]
+        rows = [
+            (public_id, *row, json.dumps(numbers), "", now)
+            for public_id, (*row, numbers) in zip(public_ids(len(pending)), pending, strict=True)
+        ]
         with connection.cursor() as cur:
             cur.execute(OWN_FOREIGN_KEYS_SQL)
             own_keys = cur.fetchone()[0]
@@ -486,6 +490,16 @@ def _insert(pending: list[tuple], now) -> int:
         made = Opportunity.objects.count() - before
     pending.clear()
     return made
+
+
+def public_ids(n: int) -> list[str]:
+    """`n` random version-4 UUIDs in hex, from one read of the system's random source
+    (`uuid4()` reads it once a call: 1.2 s of CPU over 511,525 rows, this 0.1 s)."""
+    raw = bytearray(os.urandom(16 * n))
+    raw[6::16] = bytes(b & 0x0F | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])  # RFC 4122 variant
+    text = raw.hex()
+    return [text[i : i + 32] for i in range(0, 32 * n, 32)]
 
 
 def _insert_skipping_conflicts(cur, rows) -> int:

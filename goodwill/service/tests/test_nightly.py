@@ -2,6 +2,7 @@
 exactly what the streamed pass raises, from scratch and from a half-raised state, and one
 RO's rules read everything they need in one query."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -128,3 +129,11 @@ def test_a_batch_skips_what_an_ros_own_job_raised_meanwhile(customer, old_truck,
         ("repeat", "repeat by the pass"),
     }
     assert Opportunity.objects.count() == 2  # the transaction goes on after the conflict
+
+
+def test_the_passs_public_ids_are_distinct_version_4_uuids():
+    ids = nightly.public_ids(5000)
+    parsed = [uuid.UUID(hex=h) for h in ids]
+    assert len(set(parsed)) == 5000
+    assert {(u.version, u.variant) for u in parsed} == {(4, uuid.RFC_4122)}
+    assert [u.hex for u in parsed] == ids
