@@ -457,10 +457,12 @@ def run_one(pool, clients: int, server: Server, requests: list, seconds: float, 
     }
 
 
-def check_answers(ours_requests: dict, ours: Server, bare_requests: dict, bare: Server) -> None:
-    """One request of each kind to each app: every answer must be a 2xx, or the figures
-    would time error pages."""
-    for name in ours_requests:
+def check_answers(
+    endpoints: list[str], ours_requests: dict, ours: Server, bare_requests: dict, bare: Server
+) -> None:
+    """One request of each kind measured to each app: every answer must be a 2xx, or the
+    figures would time error pages (a redirect says where it went)."""
+    for name in endpoints:
         for server, reqs in ((ours, ours_requests[name]), (bare, bare_requests[name])):
             method, path, body, headers = reqs[-1] if name in CREATES else reqs[0]
             conn = HTTPConnection("127.0.0.1", server.port, timeout=30)
@@ -469,8 +471,10 @@ def check_answers(ours_requests: dict, ours: Server, bare_requests: dict, bare: 
             text = response.read()
             conn.close()
             if not 200 <= response.status < 300:
+                where = response.getheader("Location") or ""
                 raise SystemExit(
-                    f"{server.name} {name}: {method} {path} → {response.status}\n{text[:600]!r}"
+                    f"{server.name} {name}: {method} {path} → {response.status} {where}\n"
+                    f"{text[:600]!r}"
                 )
         if name in CREATES:  # that body was used: drop it
             ours_requests[name].pop()
@@ -527,7 +531,7 @@ def main() -> None:
     ours, bare = start_servers(args, store)
     results: dict[str, dict[str, list]] = {e: {"gw": [], "bare": []} for e in endpoints}
     try:
-        check_answers(ours_requests, ours, bare_requests, bare)
+        check_answers(endpoints, ours_requests, ours, bare_requests, bare)
         with multiprocessing.get_context("fork").Pool(args.clients) as pool:
             # Warm-up: every worker opens its connection and fills its caches.
             for name in endpoints:

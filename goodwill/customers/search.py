@@ -11,7 +11,7 @@ import re
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections
-from django.db.models import F, Func, Q, TextField, Value
+from django.db.models import Exists, F, Func, Q, TextField, Value
 
 from goodwill.core.contact import try_normalise_phone
 from goodwill.customers.models import CustomerEmail, CustomerPhone, Vehicle
@@ -65,10 +65,17 @@ def filter_customers(qs, query: str, *, dealership):
     phone_region = dealership.phone_region
     if "@" in query:
         address = query.lower()
-        emails = CustomerEmail.objects.filter(address_lower=address, **store)
-        if not emails.exists():
-            emails = CustomerEmail.objects.filter(address_lower__startswith=address, **store)
-        return qs.filter(id__in=emails.values("customer_id"))
+        # The owners of this exact address or, when the store has none, of the addresses
+        # that start so. One query: a UNION ALL whose second half runs only when the first
+        # finds nothing (PostgreSQL evaluates the NOT EXISTS once, as a one-time filter).
+        # It was an `exists()` first and the search second: one round trip fewer for every
+        # email search (closing note of issue 10, "http" section).
+        exact = CustomerEmail.objects.filter(address_lower=address, **store).order_by()
+        started = CustomerEmail.objects.filter(address_lower__startswith=address, **store)
+        either = exact.values("customer_id").union(
+            started.filter(~Exists(exact)).order_by().values("customer_id"), all=True
+        )
+        return qs.filter(id__in=either)
     compact = re.sub(r"[\s\-]", "", query).upper()
     if VIN_RE.match(compact) and any(c.isalpha() for c in compact):
         return qs.filter(id__in=Vehicle.objects.filter(vin=compact, **store).values("customer_id"))

@@ -226,3 +226,23 @@ def test_a_new_customers_contact_points_stay_true_after_an_update(store_a, alice
     assert [p.number for p in customer.phones.all()] == ["+15125550102", "+15125550103"]
     customer.refresh_from_db()
     assert customer.primary_phone == "+15125550102"
+
+
+def test_an_email_search_finds_the_exact_address_else_those_it_starts(
+    api, store_a, store_b, alice, bob
+):
+    """One query either way (`customers.search.filter_customers`): the exact address's owner
+    alone when the store has it; otherwise every address that starts with what was typed;
+    never another store's."""
+    ann = make_customer(store_a, alice, first_name="Ann", emails={"personal": "ann@example.com"})
+    make_customer(store_a, alice, first_name="Annie", emails={"personal": "ann@example.com.au"})
+    make_customer(store_b, bob, first_name="Other", emails={"personal": "ann@example.com"})
+
+    def names(q):
+        return sorted(c["first_name"] for c in api.get(f"/customers?q={q}").json()["items"])
+
+    assert names("ANN@example.com") == ["Ann"]
+    assert api.get("/customers?q=ann@example.com").json()["items"][0]["id"] == str(ann.public_id)
+    assert names("ann@exa") == ["Ann", "Annie"]
+    assert names("ann@example.com.a") == ["Annie"]
+    assert names("nobody@example.com") == []
