@@ -68,6 +68,13 @@ def page_of(rows, *, limit: int, offset: int, out) -> dict:
     }
 
 
+def narrowed(rows, **filters):
+    """`rows` narrowed by each filter a list's query parameters gave: one that is None or
+    empty (the parameter left out) narrows nothing. A `False` or `0` does narrow: map a
+    flag such as `mine` to a value or None first."""
+    return rows.filter(**{k: v for k, v in filters.items() if v is not None and v != ""})
+
+
 # A `TextField` has no length of its own; the API still bounds what it accepts.
 TEXT_MAX_LENGTH = 5000
 

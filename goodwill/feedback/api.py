@@ -17,6 +17,7 @@ from goodwill.api.schemas import (
     Page,
     StaffRef,
     choices,
+    narrowed,
     offset_param,
     page_of,
     staff_ref,
@@ -228,13 +229,12 @@ def list_surveys(
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
 ):
-    qs = _surveys(request).order_by("-due_at", "-id")
-    if customer_id is not None:
-        qs = qs.filter(customer__public_id=customer_id)
-    if status:
-        qs = qs.filter(status=status)
-    if department:
-        qs = qs.filter(department=department)
+    qs = narrowed(
+        _surveys(request).order_by("-due_at", "-id"),
+        customer__public_id=customer_id,
+        status=status,
+        department=department,
+    )
     return _paged(qs, limit=limit, offset=offset, out=survey_out, attach=_with_answers)
 
 
@@ -288,15 +288,13 @@ def list_responses(
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
 ):
-    qs = _responses(request).order_by("-answered_at", "-id")
-    if customer_id is not None:
-        qs = qs.filter(customer__public_id=customer_id)
-    if category:
-        qs = qs.filter(category=category)
-    if department:
-        qs = qs.filter(department=department)
-    if since is not None:
-        qs = qs.filter(answered_at__gte=since)
+    qs = narrowed(
+        _responses(request).order_by("-answered_at", "-id"),
+        customer__public_id=customer_id,
+        category=category,
+        department=department,
+        answered_at__gte=since,
+    )
     return _paged(qs, limit=limit, offset=offset, out=response_out, attach=_with_tasks)
 
 
@@ -334,11 +332,11 @@ def list_tasks(
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
 ):
-    qs = _tasks(request).order_by("-opened_at", "-id")
-    if status:
-        qs = qs.filter(status=status)
-    if mine:
-        qs = qs.filter(manager=request.user)
+    qs = narrowed(
+        _tasks(request).order_by("-opened_at", "-id"),
+        status=status,
+        manager=request.user if mine else None,
+    )
     return page_of(qs, limit=limit, offset=offset, out=task_out)
 
 

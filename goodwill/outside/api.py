@@ -13,7 +13,17 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import Error, In, Page, StaffRef, choices, offset_param, staff_ref
+from goodwill.api.schemas import (
+    Error,
+    In,
+    Page,
+    StaffRef,
+    choices,
+    narrowed,
+    offset_param,
+    page_of,
+    staff_ref,
+)
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import Dealership, User
 from goodwill.network.models import Pro
@@ -150,6 +160,14 @@ def outside_out(r: Referral) -> dict:
     }
 
 
+def _pro(request, pro_id: UUID) -> Pro:
+    """The pro a payload names: one of our network, else a 422 on `pro_id`."""
+    pro = Pro.objects.visible_to(request.user).filter(public_id=pro_id).first()
+    if pro is None:
+        raise ValidationError({"pro_id": ["Not a pro of your network."]})
+    return pro
+
+
 def _outside(request):
     return (
         Referral.objects.visible_to(request.user)
@@ -175,16 +193,8 @@ def list_outside_referrals(
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
 ):
-    qs = _outside(request).order_by("-sent_at", "-id")
-    if pro_id is not None:
-        qs = qs.filter(referrer_pro__public_id=pro_id)
-    rows = list(qs[offset : offset + limit + 1])
-    return {
-        "items": [outside_out(r) for r in rows[:limit]],
-        "limit": limit,
-        "offset": offset,
-        "has_more": len(rows) > limit,
-    }
+    qs = narrowed(_outside(request).order_by("-sent_at", "-id"), referrer_pro__public_id=pro_id)
+    return page_of(qs, limit=limit, offset=offset, out=outside_out)
 
 
 @router.post(
@@ -197,9 +207,7 @@ def create_outside_referral(request, payload: OutsideReferralIn):
         user = request.user
         pro = customer = to_user = None
         if payload.pro_id is not None:
-            pro = Pro.objects.visible_to(user).filter(public_id=payload.pro_id).first()
-            if pro is None:
-                raise ValidationError({"pro_id": ["Not a pro of your network."]})
+            pro = _pro(request, payload.pro_id)
         if payload.customer_id is not None:
             customer = (
                 Customer.objects.visible_to(user).filter(public_id=payload.customer_id).first()
@@ -289,15 +297,8 @@ def list_pro_invitations(
     offset: int = offset_param(),
 ):
     qs = ProInvitation.objects.visible_to(request.user).select_related("pro", "invited_by")
-    if pro_id is not None:
-        qs = qs.filter(pro__public_id=pro_id)
-    rows = list(qs[offset : offset + limit + 1])
-    return {
-        "items": [invitation_out(i) for i in rows[:limit]],
-        "limit": limit,
-        "offset": offset,
-        "has_more": len(rows) > limit,
-    }
+    qs = narrowed(qs, pro__public_id=pro_id)
+    return page_of(qs, limit=limit, offset=offset, out=invitation_out)
 
 
 @router.post(
@@ -306,8 +307,6 @@ def list_pro_invitations(
     summary="Invite a pro of our network to join Goodwill (an email with a join link)",
 )
 def create_pro_invitation(request, payload: ProInvitationIn):
-    pro = Pro.objects.visible_to(request.user).filter(public_id=payload.pro_id).first()
-    if pro is None:
-        raise ValidationError({"pro_id": ["Not a pro of your network."]})
+    pro = _pro(request, payload.pro_id)
     invitation, _token = actions.invite_pro(pro, acting_user=request.user, note=payload.note)
     return Status(201, invitation_out(invitation))

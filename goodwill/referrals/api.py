@@ -12,7 +12,16 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from goodwill.api.idempotency import run_idempotent
-from goodwill.api.schemas import ClockTime, Error, In, Page, choices, offset_param, text_param
+from goodwill.api.schemas import (
+    ClockTime,
+    Error,
+    In,
+    Page,
+    choices,
+    offset_param,
+    page_of,
+    text_param,
+)
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import User
 from goodwill.network.models import Pro
@@ -172,13 +181,7 @@ def list_referrals(
         qs = qs.filter(to_dealership_id=request.user.dealership_id)
     if status:
         qs = qs.filter(status=status)
-    rows = list(qs[offset : offset + limit + 1])
-    return {
-        "items": [referral_out(r, request.user) for r in rows[:limit]],
-        "limit": limit,
-        "offset": offset,
-        "has_more": len(rows) > limit,
-    }
+    return page_of(qs, limit=limit, offset=offset, out=lambda r: referral_out(r, request.user))
 
 
 @router.post("/referrals", response={201: ReferralOut, 422: Error})

@@ -20,6 +20,7 @@ from goodwill.api.schemas import (
     Moment,
     Page,
     StaffRef,
+    narrowed,
     offset_param,
     page_of,
     staff_ref,
@@ -440,13 +441,12 @@ def list_repair_orders(
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
 ):
-    rows = _ros(request).order_by("-opened_at", "-id")
-    if status:
-        rows = rows.filter(status=status)
-    if customer_id:
-        rows = rows.filter(customer__public_id=customer_id)
-    if number:
-        rows = rows.filter(number=number)
+    rows = narrowed(
+        _ros(request).order_by("-opened_at", "-id"),
+        status=status,
+        customer__public_id=customer_id,
+        number=number,
+    )
     return page_of(rows, limit=limit, offset=offset, out=ro_out)
 
 
@@ -664,11 +664,9 @@ def list_visits(
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_param(),
 ):
-    rows = _visits(request).order_by("scheduled_for", "id")
-    if origin:
-        rows = rows.filter(origin=origin)
-    if since:
-        rows = rows.filter(scheduled_for__gte=since)
+    rows = narrowed(
+        _visits(request).order_by("scheduled_for", "id"), origin=origin, scheduled_for__gte=since
+    )
     return page_of(rows, limit=limit, offset=offset, out=visit_out)
 
 
