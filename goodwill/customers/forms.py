@@ -1,3 +1,5 @@
+from contextlib import suppress
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -9,6 +11,24 @@ from goodwill.dealerships.models import User
 # The labels the form edits; a fax, pager or other number (imports, the API) is kept as is.
 PHONE_LABELS = ["mobile", "home", "work"]
 EMAIL_LABELS = ["personal", "work"]
+SHORTLIST = 300  # customers a menu offers
+
+
+def customer_menu(form, name: str, rows, visible, *, empty: str = "---------") -> bool:
+    """Offer in the `name` menu the first SHORTLIST customers of `rows` (a store may have
+    thousands), plus the one the form already holds (a link from the customer's page).
+    Validation still accepts any customer of `visible`: only the menu is short. True when
+    the menu is full, so the page can say how to reach anyone else."""
+    menu = list(rows[:SHORTLIST])
+    # Not form[name]: a BoundField made now would keep the help text of before.
+    chosen = form.data.get(name) if form.is_bound else form.initial.get(name)
+    if chosen and all(str(c.public_id) != str(chosen) for c in menu):
+        with suppress(ValidationError):  # not a UUID: the field reports it
+            menu += list(visible.filter(public_id=chosen))
+    form.fields[name].widget.choices = [("", empty)] + [
+        (str(c.public_id), c.display_name) for c in menu
+    ]
+    return len(menu) >= SHORTLIST
 
 
 class CustomerForm(ModelForm):

@@ -1,11 +1,10 @@
 from django import forms
 
 from goodwill.core.forms import Form
+from goodwill.customers.forms import customer_menu
 from goodwill.customers.models import Customer
 from goodwill.network.models import Pro
 from goodwill.partners.models import Partner
-
-SHORTLIST = 300
 
 
 class AddPartnerForm(Form):
@@ -32,15 +31,8 @@ class AddPartnerForm(Form):
         self.fields["kind"].required = False
         visible = Customer.objects.visible_to(user)
         self.fields["customer"].queryset = visible
-        # A store may have thousands of customers: the menu offers the most recently
-        # touched; validation accepts any the user may see (the customer page's link).
-        shortlist = list(visible.order_by("-updated_at", "-id")[:SHORTLIST])
-        chosen = self.data.get("customer") if self.is_bound else self.initial.get("customer")
-        if chosen and not any(str(c.public_id) == str(chosen) for c in shortlist):
-            shortlist += list(visible.filter(public_id=chosen)) if _uuidish(chosen) else []
-        self.fields["customer"].choices = [("", "—")] + [
-            (str(c.public_id), c.display_name) for c in shortlist
-        ]
+        # The most recently touched first.
+        customer_menu(self, "customer", visible.order_by("-updated_at", "-id"), visible, empty="—")
         self.fields["pro"].queryset = Pro.objects.visible_to(user).filter(
             is_active=True, listed=False
         )
@@ -51,11 +43,6 @@ class AddPartnerForm(Form):
         if not data.get("customer") and not data.get("pro"):
             raise forms.ValidationError("Pick a customer or a pro.")
         return data
-
-
-def _uuidish(value) -> bool:
-    text = str(value)
-    return len(text) == 36 and text.count("-") == 4
 
 
 class EditPartnerForm(Form):

@@ -1,4 +1,3 @@
-from contextlib import suppress
 from decimal import Decimal
 
 from django import forms
@@ -6,12 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, When
 
 from goodwill.core.forms import Form, ModelForm, MoneyField, use_input
+from goodwill.customers.forms import customer_menu
 from goodwill.customers.models import Consent, Customer
 from goodwill.dealerships.models import Dealership, User
 from goodwill.network.models import Pro
 from goodwill.referrals.models import Referral, ReferralPolicy, ThankYou
-
-SHORTLIST = 300
 
 
 class SendReferralForm(Form):
@@ -97,26 +95,14 @@ class SendReferralForm(Form):
         use_input(self.fields["new_email"], "email", inputmode="email")
 
     def _shortlist(self, name, visible, user):
-        """A store may have thousands of customers: the menu offers the user's own and the
-        most recently touched (up to SHORTLIST), plus the one already chosen. Validation
-        still accepts any customer the user may see (the customer page's "Refer" link)."""
+        """The menu offers the user's own customers, then the most recently touched."""
         mine = Q(salesperson=user) | Q(service_advisor=user)
-        rows = list(
-            visible.annotate(mine=Case(When(mine, then=0), default=1)).order_by(
-                "mine", "-updated_at", "-id"
-            )[:SHORTLIST]
+        rows = visible.annotate(mine=Case(When(mine, then=0), default=1)).order_by(
+            "mine", "-updated_at", "-id"
         )
-        # Not self[name]: a BoundField made now would keep the help text of before.
-        chosen = self.data.get(name) if self.is_bound else self.initial.get(name)
-        if chosen and all(str(c.public_id) != str(chosen) for c in rows):
-            with suppress(ValidationError):  # not a UUID: the field reports it
-                rows += list(visible.filter(public_id=chosen))
-        self.fields[name].widget.choices = [("", "---------")] + [
-            (str(c.public_id), c.display_name) for c in rows
-        ]
         self.fields[name].help_text = (
             "Your customers first, then the most recent. Anyone else: use “Refer” on their page."
-            if len(rows) >= SHORTLIST
+            if customer_menu(self, name, rows, visible)
             else ""
         )
 

@@ -10,33 +10,10 @@ from django.core.management import call_command
 
 from goodwill.conftest import make_customer, make_staff
 from goodwill.dealerships.actions import set_group
-from goodwill.feedback import actions, delight, reports
+from goodwill.feedback import delight, reports
+from goodwill.feedback.tests.helpers import answer
 
 pytestmark = pytest.mark.django_db
-
-
-def _answer(customer, staff, score, key, department="sales"):
-    survey = actions.schedule_survey(customer, department=department, key=key, staff=staff)
-    return actions.answer_survey(survey, score=score, comment=f"scored {score}")
-
-
-@pytest.fixture
-def answers(store_a, customer, alice, mike):
-    others = [
-        make_customer(store_a, alice, first_name=name, phones={"mobile": f"(512) 555-01{i:02d}"})
-        for i, name in enumerate(["Ann", "Ben", "Cat", "Dan"], start=40)
-    ]
-    _answer(customer, alice, 10, "deal:1")  # promoter
-    _answer(others[0], alice, 9, "deal:2")  # promoter, refers nobody
-    _answer(others[1], alice, 8, "deal:3")  # passive
-    _answer(others[2], mike, 3, "deal:4")  # detractor
-    _answer(others[3], mike, 6, "ro:5", department="service")  # detractor
-    link = actions.referral_link_for(customer, staff=alice)
-    actions.refer_friend(
-        link, first_name="Fay", email="fay@example.com", consent=True, consent_wording="ok",
-        by_promoter=True, notify=False,
-    )  # fmt: skip
-    return others
 
 
 def _csv(response):
@@ -94,7 +71,7 @@ def test_promoters_who_referred_and_earned_referrals_per_salesperson(store_a, an
 
 def test_every_figure_downloads_as_csv_that_no_spreadsheet_runs(client_for, store_a, answers, mike):
     evil = make_staff(store_a, "eve", "sales", first_name="=cmd|'/c calc'!A1")
-    _answer(answers[0], evil, 10, "deal:evil")
+    answer(answers[0], evil, 10, "deal:evil")
     client = client_for(mike)
     month = delight.month_starts(store_a)[-1].strftime("%Y-%m")
     departments = _csv(client.get("/surveys/report/?csv=departments"))
@@ -116,7 +93,7 @@ def test_every_figure_downloads_as_csv_that_no_spreadsheet_runs(client_for, stor
 def test_a_group_admin_sees_each_stores_nps_but_opens_only_their_own_answers(
     client_for, store_a, store_b, answers, dana, bob, mike
 ):
-    _answer(make_customer(store_b, bob, first_name="Olivia"), bob, 2, "deal:b1")
+    answer(make_customer(store_b, bob, first_name="Olivia"), bob, 2, "deal:b1")
     assert not client_for(dana).get("/surveys/report/").context["stores"]  # no group yet
     call_command("group", "Capital Auto Group", stores="a-ford,b-toyota", stdout=io.StringIO())
     dana.refresh_from_db()

@@ -7,13 +7,9 @@ import pytest
 from goodwill.conftest import login, make_customer, screenshot
 from goodwill.dealerships.actions import set_group
 from goodwill.feedback import actions, delight
+from goodwill.feedback.tests.helpers import answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _answer(customer, staff, score, key, department="sales"):
-    survey = actions.schedule_survey(customer, department=department, key=key, staff=staff)
-    return actions.answer_survey(survey, score=score, comment=f"scored {score}")
 
 
 def _fits(page, width):
@@ -28,16 +24,16 @@ def test_the_delight_charts_click_down_to_the_answers_and_referrals(
         make_customer(store_a, alice, first_name=n, phones={"mobile": f"(512) 555-02{i:02d}"})
         for i, n in enumerate(["Ann", "Ben", "Cat"], start=10)
     ]
-    _answer(customer, alice, 10, "deal:1")
-    _answer(people[0], alice, 9, "deal:2")
-    _answer(people[1], mike, 4, "deal:3")
-    _answer(people[2], mike, 7, "ro:4", department="service")
+    answer(customer, alice, 10, "deal:1")
+    answer(people[0], alice, 9, "deal:2")
+    answer(people[1], mike, 4, "deal:3")
+    answer(people[2], mike, 7, "ro:4", department="service")
     link = actions.referral_link_for(customer, staff=alice)
     actions.refer_friend(
         link, first_name="Fay", last_name="Friend", email="fay@example.com", consent=True,
         consent_wording="ok", by_promoter=True, notify=False,
     )  # fmt: skip
-    _answer(make_customer(store_b, bob, first_name="Olivia"), bob, 2, "deal:b")
+    answer(make_customer(store_b, bob, first_name="Olivia"), bob, 2, "deal:b")
     set_group(store_a, "Capital Auto Group")
     set_group(store_b, "Capital Auto Group")
     month = delight.month_starts(store_a)[-1]

@@ -6,34 +6,9 @@ import io
 
 import pytest
 
-from goodwill.conftest import make_customer
-from goodwill.feedback import actions, reports
+from goodwill.feedback import reports
 
 pytestmark = pytest.mark.django_db
-
-
-def _answer(customer, staff, score, key, department="sales"):
-    survey = actions.schedule_survey(customer, department=department, key=key, staff=staff)
-    return actions.answer_survey(survey, score=score, comment=f"scored {score}")
-
-
-@pytest.fixture
-def answers(store_a, customer, alice, mike):
-    others = [
-        make_customer(store_a, alice, first_name=name, phones={"mobile": f"(512) 555-01{i:02d}"})
-        for i, name in enumerate(["Ann", "Ben", "Cat", "Dan"], start=40)
-    ]
-    _answer(customer, alice, 10, "deal:1")  # promoter
-    _answer(others[0], alice, 9, "deal:2")  # promoter
-    _answer(others[1], alice, 8, "deal:3")  # passive
-    _answer(others[2], mike, 3, "deal:4")  # detractor
-    _answer(others[3], mike, 6, "ro:5", department="service")  # detractor
-    link = actions.referral_link_for(customer, staff=alice)
-    actions.refer_friend(
-        link, first_name="Fay", email="fay@example.com", consent=True, consent_wording="ok",
-        by_promoter=True, notify=False,
-    )  # fmt: skip
-    return others
 
 
 def test_nps_by_month_department_and_staff(store_a, answers, alice, mike):

@@ -22,25 +22,6 @@ from goodwill.referrals.models import ThankYou
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shop(store_a, alice):
-    """A body shop that sends the store customers whose cars are beyond repair."""
-    return make_customer(
-        store_a,
-        alice,
-        kind="business",
-        first_name="",
-        last_name="",
-        company_name="Eastside Collision",
-        relationship="partner",
-        phones={"mobile": "(512) 555-0188"},
-        street="9 Body Shop Rd",
-        city="Austin",
-        region="TX",
-        postal_code="78702",
-    )
-
-
 def _referred(referrer, customer, alice, carol_pro, carol, *, win=True, to_user=None):
     """`referrer` brought `customer`; Alice sends them to Carol's store (or to `to_user` of
     her own store, who then wins it and whose store pays the reward)."""

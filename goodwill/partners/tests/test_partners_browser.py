@@ -22,21 +22,7 @@ def _fits(page, width):
 
 
 @pytest.fixture
-def shop_partner(store_a, alice, mike):
-    shop = make_customer(
-        store_a,
-        alice,
-        kind="business",
-        first_name="",
-        last_name="",
-        company_name="Eastside Collision",
-        relationship="partner",
-        phones={"mobile": "(512) 555-0188"},
-        street="9 Body Shop Rd",
-        city="Austin",
-        region="TX",
-        postal_code="78702",
-    )
+def shop_partner(store_a, alice, mike, shop):
     driver = make_customer(
         store_a, alice, first_name="Dora", last_name="Driver", phones={"mobile": "(512) 555-0141"}
     )

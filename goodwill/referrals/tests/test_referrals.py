@@ -9,11 +9,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from goodwill.conftest import make_customer, make_staff
+from goodwill.customers import forms as customer_forms
 from goodwill.customers.actions import set_consent
 from goodwill.customers.models import Consent, Customer, CustomerEvent
 from goodwill.dealerships.actions import deactivate_staff
 from goodwill.network.models import Pro
-from goodwill.referrals import actions, forms
+from goodwill.referrals import actions
 from goodwill.referrals.jobs import remind_unacknowledged
 from goodwill.referrals.models import Referral, ReferralEvent
 
@@ -337,7 +338,7 @@ def test_the_customer_menu_is_a_shortlist_but_any_visible_customer_can_be_sent(
     store_a, alice, customer, carol_pro, client_for, monkeypatch, django_assert_max_num_queries
 ):
 
-    monkeypatch.setattr(forms, "SHORTLIST", 2)
+    monkeypatch.setattr(customer_forms, "SHORTLIST", 2)
     for first in ("Ana", "Bea", "Cy"):
         make_customer(store_a, alice, first_name=first, last_name="Later", phones={})
     client = client_for(alice)
