@@ -402,37 +402,17 @@ def generate_chunk(chunk: Chunk) -> ChunkRows:
                 reason="",
             )
         )
-        assignments.append(
-            AssignmentRow(
-                dealership_id=store,
-                customer_id=cid,
-                role="sales",
-                user_id=seller_id,
-                assigned_by_id=seller_id,
-                reason="New customer",
-                started_at=created_at,
-                ended_at=null,
-            )
-        )
-        events.append(
-            EventRow(
-                dealership_id=store,
-                customer_id=cid,
-                actor_id=seller_id,
-                at=created_at,
-                verb="assigned",
-                subject="Salesperson",
-                changes=_json({"salesperson": ["unassigned", seller_name]}, copy_text),
-                reason="New customer",
-            )
-        )
+        # Their salesperson (and advisor), with the event `customers.actions.assign` writes.
+        people = [(Assignment.Role.SALES, "salesperson", seller_id, seller_name)]
         if advisor:
+            people.append((Assignment.Role.SERVICE, "service_advisor", str(advisor[0]), advisor[1]))
+        for role, attribute, user_id, name in people:
             assignments.append(
                 AssignmentRow(
                     dealership_id=store,
                     customer_id=cid,
-                    role="service",
-                    user_id=str(advisor[0]),
+                    role=role.value,
+                    user_id=user_id,
                     assigned_by_id=seller_id,
                     reason="New customer",
                     started_at=created_at,
@@ -446,8 +426,8 @@ def generate_chunk(chunk: Chunk) -> ChunkRows:
                     actor_id=seller_id,
                     at=created_at,
                     verb="assigned",
-                    subject="Service advisor",
-                    changes=_json({"service_advisor": ["unassigned", advisor[1]]}, copy_text),
+                    subject=role.label,
+                    changes=_json({attribute: ["unassigned", name]}, copy_text),
                     reason="New customer",
                 )
             )
