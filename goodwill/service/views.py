@@ -4,6 +4,7 @@ actions change, helpers fetch through the store. (Reports and settings: `views_m
 the RO import: `views_import.py`.)"""
 
 from datetime import timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from goodwill.core.forms import errors_to_form
+from goodwill.core.forms import apply_form, errors_to_form
 from goodwill.core.tenancy import get_visible_or_404, staff_required
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import Customer, Vehicle
@@ -378,18 +379,14 @@ def vehicle_facts(request, vehicle_id):
     vehicle = get_vehicle_for_user(request, vehicle_id)
     facts = actions.facts_of(vehicle)
     form = VehicleFactsForm(request.POST or None, instance=facts)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_vehicle_facts(
-                vehicle,
-                acting_user=request.user,
-                **{f: form.cleaned_data[f] for f in actions.FACT_FIELDS},
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Saved.")
-            return redirect("service:vehicle", vehicle_id=vehicle.public_id)
+
+    def save(**data):
+        values = {f: data[f] for f in actions.FACT_FIELDS}
+        actions.update_vehicle_facts(vehicle, acting_user=request.user, **values)
+
+    if request.method == "POST" and apply_form(form, save):
+        messages.success(request, "Saved.")
+        return redirect("service:vehicle", vehicle_id=vehicle.public_id)
     valuation = value_of(
         store_value=facts.value,
         model=vehicle.model,
@@ -512,14 +509,10 @@ def special_list(request):
         special.running = special.is_current(today)
     can_edit = request.user.role in request.user.SERVICE_ROLES or request.user.is_manager
     form = SpecialForm(request.POST or None, initial={"starts_on": today})
-    if request.method == "POST" and can_edit and form.is_valid():
-        try:
-            actions.save_special(request.dealership, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Special saved.")
-            return redirect("service:specials")
+    save = partial(actions.save_special, request.dealership, acting_user=request.user)
+    if request.method == "POST" and can_edit and apply_form(form, save):
+        messages.success(request, "Special saved.")
+        return redirect("service:specials")
     return render(
         request,
         "service/specials.html",
@@ -532,16 +525,12 @@ def special_list(request):
 def special_edit(request, special_id):
     special = get_special_for_user(request, special_id)
     form = SpecialForm(request.POST or None, instance=special)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.save_special(
-                request.dealership, acting_user=request.user, special=special, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Special saved.")
-            return redirect("service:specials")
+    save = partial(
+        actions.save_special, request.dealership, acting_user=request.user, special=special
+    )
+    if request.method == "POST" and apply_form(form, save):
+        messages.success(request, "Special saved.")
+        return redirect("service:specials")
     return render(
         request,
         "service/special_edit.html",
