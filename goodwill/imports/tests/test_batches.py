@@ -6,13 +6,14 @@ found; everything written has its history row."""
 import gc
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goodwill.conftest import make_customer
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.batch_lookup import Entered, candidate_ids_many
+from goodwill.customers.duplicates import _sound_candidates
 from goodwill.customers.models import Customer, CustomerEvent, Vehicle
 from goodwill.customers.vin import check_digit
 from goodwill.imports import actions, batching
@@ -193,6 +194,34 @@ def test_the_batch_lookups_find_the_stores_customers_by_each_key(store_a, alice)
     ]
     found = candidate_ids_many(store_a, entries)
     assert found[:4] == [{them.pk}] * 4 and found[4] == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the Soundex index lookups")
+def test_the_batch_name_lookups_find_what_the_entry_time_check_finds(store_a, alice):
+    """The batch asks one probe per Soundex code of a first name's family; the entry-time
+    check asks all codes at once. Past the cap of 20 a lookup, both keep the same customers
+    (the codes in ascending order): more Smiths than the cap, of first names whose codes
+    come before and after the typed one's, and the swapped order."""
+    people = [("Bob", "Smith")] * 8 + [("Robert", "Smyth")] * 9 + [("Rob", "Smit")] * 6
+    people += [("Aaron", "Smith")] * 5 + [("John", "Smith")] * 7 + [("Smith", "Bobby")] * 4
+    people += [("Zack", "Smith")] * 5
+    customer_actions.create_customers_bulk(
+        [
+            customer_actions.prepare_new_customer(
+                store_a, acting_user=alice, phones={}, emails={}, first_name=f, last_name=last
+            )
+            for f, last in people
+        ]
+    )
+    typed = [("Bob", "Smith"), ("Robert", "Smithe"), ("John", "Smyth"), ("Smith", "Bob")]
+    typed += [("Zack", "Smith")]
+    found = candidate_ids_many(
+        store_a, [Entered(first_name=f, last_name=last) for f, last in typed]
+    )
+    for (first, last), ids in zip(typed, found, strict=True):
+        expected = set(_sound_candidates(store_a, first.lower(), last.lower(), ""))
+        assert ids == expected and expected, (first, last)
+    assert len(found[0]) > 20  # the name and its swapped order, each up to the cap
 
 
 def test_an_import_runs_with_rare_collections_and_leaves_the_collector_as_it_found_it(
