@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 import jellyfish
 from django.db import connection
@@ -245,6 +246,49 @@ def candidate_recs(dealership, ids) -> dict[int, Rec]:
     for chunk in _chunks(sorted(ids)):
         recs.update((rec.id, rec) for rec in _candidate_recs(dealership, chunk))
     return recs
+
+
+class RecCache:
+    """The store's candidates' matching records kept from one batch to the next of an import
+    (bounded: the least recently used go past `limit`). The name lookups return the same
+    first customers of a common name's Soundex codes batch after batch, so most of a batch's
+    candidates were loaded by an earlier one: loading them (four queries and `Rec.build`
+    per candidate) was a seventh of the import's CPU. The import `forget`s a customer it
+    fills in (its phones, emails, address or vehicles change); nothing else changes a
+    store's customer during an import, which runs in one transaction. The customers the
+    import creates are `remember`ed as they are written (what `candidate_recs` would load
+    for them): most of a batch's candidates not seen before were rows of earlier batches."""
+
+    def __init__(self, limit: int = 20_000):
+        self.limit, self.recs = limit, {}
+        self.hits = self.loaded = 0
+
+    def get_many(self, dealership, ids) -> dict[int, Rec]:
+        recs = self.recs
+        out = {}
+        for cid in ids:
+            rec = recs.pop(cid, None)
+            if rec is not None:
+                recs[cid] = out[cid] = rec  # to the end: most recently used
+        missing = [cid for cid in ids if cid not in out]
+        self.hits, self.loaded = self.hits + len(out), self.loaded + len(missing)
+        fresh = candidate_recs(dealership, missing) if missing else {}
+        out.update(fresh)
+        recs.update(fresh)
+        self._trim()
+        return out
+
+    def remember(self, written) -> None:
+        self.recs.update((rec.id, rec) for rec in written)
+        self._trim()
+
+    def _trim(self) -> None:
+        for cid in list(islice(self.recs, max(0, len(self.recs) - self.limit))):
+            del self.recs[cid]
+
+    def forget(self, ids) -> None:
+        for cid in ids:
+            self.recs.pop(cid, None)
 
 
 def existing_vins(dealership, vins) -> set[str]:

@@ -364,10 +364,17 @@ def _read_and_write(batch, counts, errors, acting_user, progress) -> None:
     region = batch.dealership.phone_region
     reason = f"Imported from {batch.filename}"
     valid: list = []
+    recs = batching.RecCache()
 
     def flush():
         batching.process(
-            batch, valid, acting_user=acting_user, reason=reason, counts=counts, errors=errors
+            batch,
+            valid,
+            acting_user=acting_user,
+            reason=reason,
+            counts=counts,
+            errors=errors,
+            recs=recs,
         )
         valid.clear()
 

@@ -31,8 +31,8 @@ from goodwill.core.bulk import copy_rows
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.batch_lookup import (
     Entered,
+    RecCache,
     candidate_ids_many,
-    candidate_recs,
     existing_vins,
 )
 from goodwill.customers.duplicates import score_candidates
@@ -187,13 +187,17 @@ def _error(number, column, reason, value=""):
     return (number, column[:120], value[:200], reason[:300])
 
 
-def process(batch: ImportBatch, rows, *, acting_user, reason, counts, errors) -> None:
+def process(
+    batch: ImportBatch, rows, *, acting_user, reason, counts, errors, recs: RecCache | None = None
+) -> None:
     """Classify and write one batch of valid rows [(row number, Record)], in file order.
-    `errors` collects (row, column, value, reason) tuples."""
+    `errors` collects (row, column, value, reason) tuples. `recs`: the candidates' records
+    kept across the batches of one import."""
     store = batch.dealership
+    recs = RecCache() if recs is None else recs
     entries = [entered(rec) for _, rec in rows]
     ids = candidate_ids_many(store, entries)
-    db = candidate_recs(store, set().union(*ids)) if rows else {}
+    db = recs.get_many(store, set().union(*ids)) if rows else {}
     taken_vins = existing_vins(store, {r.vehicle.get("vin", "") for _, r in rows})
     in_file = InFile()
     plans: list[Planned] = []
@@ -264,7 +268,29 @@ def process(batch: ImportBatch, rows, *, acting_user, reason, counts, errors) ->
         else:
             in_file.add(("row", number), typed)
         plans.append(plan)
+    # The store's customers this batch fills in change: loaded again when next asked.
+    recs.forget(p.target for p in plans if p.kind == "updated" and isinstance(p.target, int))
     _write(batch, plans, acting_user=acting_user, reason=reason, counts=counts, errors=errors)
+    recs.remember(_written_rec(p) for p in plans if p.new is not None)
+
+
+def _written_rec(plan: Planned) -> Rec:
+    """The matching record `candidate_recs` would load for a customer this batch created:
+    its fields, the phones and emails of its slots, the VIN of the vehicle written."""
+    c, vehicle = plan.new.customer, plan.vehicle
+    return Rec.build(
+        c.pk,
+        first_name=c.first_name,
+        last_name=c.last_name,
+        company_name=c.company_name,
+        phones=plan.new.phones.values(),
+        emails=[a.lower() for a in plan.new.emails.values()],
+        vins=[vehicle.vin] if vehicle is not None and vehicle.vin else (),
+        street=c.street,
+        city=c.city,
+        region=c.region,
+        postal_code=c.postal_code,
+    )
 
 
 NAMELESS = (

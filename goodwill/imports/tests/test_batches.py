@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from goodwill.conftest import make_customer
 from goodwill.customers import actions as customer_actions
-from goodwill.customers.batch_lookup import Entered, candidate_ids_many
+from goodwill.customers.batch_lookup import Entered, RecCache, candidate_ids_many, candidate_recs
 from goodwill.customers.duplicates import _sound_candidates
 from goodwill.customers.models import Customer, CustomerEvent, Vehicle
 from goodwill.customers.vin import check_digit
@@ -222,6 +222,26 @@ def test_the_batch_name_lookups_find_what_the_entry_time_check_finds(store_a, al
         expected = set(_sound_candidates(store_a, first.lower(), last.lower(), ""))
         assert ids == expected and expected, (first, last)
     assert len(found[0]) > 20  # the name and its swapped order, each up to the cap
+
+
+def test_the_records_kept_across_batches_are_what_the_store_holds(store_a, alice, monkeypatch):
+    """The matching records an import keeps from batch to batch (loaded, or remembered as
+    its rows are written) equal what the database holds at the end: a customer filled in
+    by a later batch is not kept as it was."""
+    _existing(store_a, alice)
+    kept = []
+    monkeypatch.setattr(batching, "BATCH_ROWS", 2)
+    monkeypatch.setattr(batching, "RecCache", lambda: kept.append(RecCache()) or kept[-1])
+    rows = [row for row, _, _ in TABLE] + [
+        "Zoe,Newman,512 555 0111,zoe.n@example.com,,,",  # fills in Zoe, created two batches before
+        "Robert,Kowalski,512-555-0199,rk@example.com,,,",  # fills in the existing one again
+    ]
+    batch = upload_bytes(store_a, alice, "people.csv", (HEADER + "\n".join(rows) + "\n").encode())
+    actions.run(batch, commit=True, acting_user=alice)
+    assert batch.counts["updated"] == 5
+    (cache,) = kept
+    assert len(cache.recs) >= 6 and cache.hits
+    assert cache.recs == candidate_recs(store_a, list(cache.recs))
 
 
 def test_an_import_runs_with_rare_collections_and_leaves_the_collector_as_it_found_it(
