@@ -2,6 +2,7 @@
 
 import re
 
+import email_validator
 import phonenumbers
 from django.core.exceptions import ValidationError
 from email_validator import EmailNotValidError, validate_email
@@ -81,11 +82,44 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(number, fmt)
 
 
+_ATOM = r"[a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~]+"
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+_PLAIN_EMAIL = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+{_LABEL})")
+_NOT_PUNYCODE_DASHES = re.compile(r"(?!xn)..--", re.I)
+
+
+def _plain_email(raw: str) -> str | None:
+    """`email_validator`'s answer for a plain ASCII address (a dot-atom before the @, host
+    name labels after it, the usual lengths), without it: the local part as typed, the
+    domain in lower case. None for anything else — every refusal, quoted local parts,
+    internationalised and Punycode domains, special-use names — which `validate_email`
+    reads. Imports read an email a row; `validate_email` took ~30 µs of it, a twentieth of
+    an import's CPU. Held equal to `validate_email` by a Hypothesis test
+    (`test_the_quick_reading_of_plain_emails_agrees_with_email_validator`)."""
+    found = _PLAIN_EMAIL.fullmatch(raw)
+    if found is None or len(raw) > 254:
+        return None
+    local, domain = found.groups()
+    domain = domain.lower()
+    if len(local) > 64 or len(domain) > 253 or not domain[-1].isalpha() or "xn--" in domain:
+        return None
+    labels = domain.split(".")
+    if any(_NOT_PUNYCODE_DASHES.match(label) for label in labels):
+        return None
+    for special in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        if domain == special or domain.endswith("." + special):
+            return None
+    return f"{local}@{domain}"
+
+
 def normalise_email(raw: str) -> str:
     """Validate syntax only (no DNS: dealers may be offline) and normalise the domain."""
     raw = (raw or "").strip()
     if not raw:
         return ""
+    plain = _plain_email(raw)
+    if plain is not None:
+        return plain
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError as exc:

@@ -1,3 +1,4 @@
+import email_validator
 import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
@@ -96,3 +97,49 @@ def test_the_quick_reading_of_north_american_numbers_agrees_with_phonenumbers(ra
     except ValidationError:
         ours = "refused"
     assert ours == (_as_phonenumbers_reads_it(raw, region) if raw.strip() else "")
+
+
+def _as_email_validator_reads_it(raw: str) -> str:
+    try:
+        return email_validator.validate_email(raw, check_deliverability=False).normalized
+    except email_validator.EmailNotValidError:
+        return "refused"
+
+
+_label = st.text(alphabet="abcXYZ09-é", min_size=0, max_size=8) | st.sampled_from(
+    ["xn--bcher-kva", "ab--cd", "a" * 63, "a" * 64, "localhost", "test", "local", "com", "1"]
+)
+plain_emails = st.builds(
+    lambda local, labels, sep: sep.join(labels).join([local + "@", ""]),
+    st.text(alphabet="aZ09._+-!#'`{}~\"@ é", min_size=0, max_size=12)
+    | st.sampled_from(["a" * 64, "a" * 65, "first.last", ".lead", "trail.", "do..t"]),
+    st.lists(_label, min_size=1, max_size=4),
+    st.sampled_from([".", ".", "..", "。"]),
+)
+
+
+likely_emails = st.from_regex(
+    r"[a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~.]{1,70}@[a-zA-Z0-9.-]{1,30}\.(com|[a-zA-Z0-9-]{1,6}"
+    r"|test|local|onion|arpa|invalid|localhost)",
+    fullmatch=True,
+)
+
+
+@given(raw=likely_emails | plain_emails | st.text(alphabet='ab.@-_+Z9 é"', max_size=16))
+def test_the_quick_reading_of_plain_emails_agrees_with_email_validator(raw):
+    """The quick path answers only what `validate_email` answers, or leaves it to it."""
+    try:
+        ours = normalise_email(raw)
+    except ValidationError:
+        ours = "refused"
+    assert ours == (_as_email_validator_reads_it(raw.strip()) if raw.strip() else "")
+
+
+def test_long_plain_emails_are_measured_as_email_validator_measures_them():
+    for local, domain in [("a" * 64, "b.com"), ("a" * 65, "b.com"), ("a", "b" * 63 + ".com")]:
+        for raw in (f"{local}@{domain}", f"{local}@{'x' * 60}.{'y' * 60}.{'z' * 60}.{domain}"):
+            try:
+                ours = normalise_email(raw)
+            except ValidationError:
+                ours = "refused"
+            assert ours == _as_email_validator_reads_it(raw), raw
