@@ -74,12 +74,24 @@ def _chunks(values: list, size: int = CHUNK):
         yield values[start : start + size]
 
 
-def _by_value(qs, field: str, values, customer_field: str = "customer_id") -> dict:
-    """{value: sorted customer ids} for the values, in chunks."""
+def _by_value(
+    qs, field: str, values, customer_field: str = "customer_id", *, sql=None, store=None
+) -> dict:
+    """{value: sorted customer ids} for the values, in chunks. `sql`: on PostgreSQL, the
+    same lookup as one statement with the values as one array (`= ANY(%s)`, parameters
+    store, values): Django's `IN` of 5,000 placeholders, each converted by psycopg's
+    client-side binding, was most of the lookups' CPU in the import process."""
     found = defaultdict(list)
     values = sorted(values)
+    postgres = sql is not None and connection.vendor == "postgresql"
     for chunk in _chunks(values):
-        for value, cid in qs.filter(**{f"{field}__in": chunk}).values_list(field, customer_field):
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [store, chunk])
+                rows = cursor.fetchall()
+        else:
+            rows = qs.filter(**{f"{field}__in": chunk}).values_list(field, customer_field)
+        for value, cid in rows:
             found[value].append(cid)
     for ids in found.values():
         ids.sort()
@@ -202,22 +214,52 @@ def _name_candidates_each(dealership, entries: list[Entered], out: list[set]) ->
         out[i].update(_name_candidates(dealership, names))
 
 
+# The lookups of `candidate_ids_many` as SQL for `_by_value` on PostgreSQL: the same
+# columns and indexes as the querysets beside them (`vin <> ''`: the unique index on VINs is
+# partial).
+_PHONES_ANY = (
+    "SELECT number, customer_id FROM customers_customerphone"
+    " WHERE dealership_id = %s AND number = ANY(%s)"
+)
+_EMAILS_ANY = (
+    "SELECT address_lower, customer_id FROM customers_customeremail"
+    " WHERE dealership_id = %s AND address_lower = ANY(%s)"
+)
+_VINS_ANY = (
+    "SELECT vin, customer_id FROM customers_vehicle"
+    " WHERE dealership_id = %s AND vin <> '' AND vin = ANY(%s)"
+)
+_STREETS_ANY = (
+    "SELECT upper(street::text), id FROM customers_customer"
+    " WHERE dealership_id = %s AND upper(street::text) = ANY(%s)"
+)
+
+
 def candidate_ids_many(dealership, entries: list[Entered]) -> list[set[int]]:
     """For each entry, the ids of the store's customers `find_likely_matches` would score."""
     out: list[set[int]] = [set() for _ in entries]
     store = {"dealership": dealership}
+    pk = dealership.pk
     phones = _by_value(
-        CustomerPhone.objects.filter(**store), "number", {p for e in entries for p in e.phones}
+        CustomerPhone.objects.filter(**store),
+        "number",
+        {p for e in entries for p in e.phones},
+        sql=_PHONES_ANY,
+        store=pk,
     )
     emails = _by_value(
         CustomerEmail.objects.filter(**store),
         "address_lower",
         {a.lower() for e in entries for a in e.emails},
+        sql=_EMAILS_ANY,
+        store=pk,
     )
     vins = _by_value(
         Vehicle.objects.filter(**store),
         "vin",
         {e.vin_key for e in entries if len(e.vin_key) == 17},
+        sql=_VINS_ANY,
+        store=pk,
     )
     # upper(street): dedupe_cust_street (dealership_id, upper(street)) on PostgreSQL.
     streets = _by_value(
@@ -225,6 +267,8 @@ def candidate_ids_many(dealership, entries: list[Entered]) -> list[set[int]]:
         "street_upper",
         {e.street_key for e in entries if e.street_key},
         "id",
+        sql=_STREETS_ANY,
+        store=pk,
     )
     for i, e in enumerate(entries):
         out[i].update(_capped(phones, e.phones, CANDIDATES_PER_LOOKUP))
