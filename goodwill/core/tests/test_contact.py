@@ -112,7 +112,8 @@ _label = st.text(alphabet="abcXYZ09-é", min_size=0, max_size=8) | st.sampled_fr
 plain_emails = st.builds(
     lambda local, labels, sep: sep.join(labels).join([local + "@", ""]),
     st.text(alphabet="aZ09._+-!#'`{}~\"@ é", min_size=0, max_size=12)
-    | st.sampled_from(["a" * 64, "a" * 65, "first.last", ".lead", "trail.", "do..t"]),
+    | st.sampled_from(["a" * 64, "a" * 65, "first.last", ".lead", "trail.", "do..t", "WWW"])
+    | st.sampled_from(["Info", "SALES", "postMaster", "www", "Webmaster", "ftp", "abuse"]),
     st.lists(_label, min_size=1, max_size=4),
     st.sampled_from([".", ".", "..", "。"]),
 )
@@ -133,6 +134,13 @@ def test_the_quick_reading_of_plain_emails_agrees_with_email_validator(raw):
     except ValidationError:
         ours = "refused"
     assert ours == (_as_email_validator_reads_it(raw.strip()) if raw.strip() else "")
+
+
+def test_rfc_2142_mailbox_names_are_lower_cased_as_email_validator_does():
+    for raw in ("WWW@0.com", "Info@Dealer.com", "SALES@x.example.com", "Bob.Info@x.com"):
+        assert normalise_email(raw) == _as_email_validator_reads_it(raw), raw
+    assert normalise_email("INFO@Dealer.com") == "info@dealer.com"
+    assert normalise_email("Bob.Info@Dealer.com") == "Bob.Info@dealer.com"
 
 
 def test_long_plain_emails_are_measured_as_email_validator_measures_them():
