@@ -115,28 +115,28 @@ def _capped(found: dict, keys, cap: int) -> list[int]:
 # ~300 rows at 30,000 customers and grows with the store (186 µs of database CPU a row of an
 # import at 20,000 rows, the largest share). With `= q.code` the whole key is the index
 # condition: ~0.15 ms → ~0.03 ms a probe (EXPLAIN ANALYZE). Codes are asked in ascending
-# order and each name keeps the first CANDIDATES_PER_LOOKUP over its codes: the rows the
-# `ANY` scan returned, as it walked the index in that order.
+# order and each name keeps the first CANDIDATES_PER_LOOKUP over its codes, by id within a
+# code: the entry-time check's order (code, id), never the plan's.
 _PAIRS = """
 SELECT q.i, c.id FROM unnest(%s::int[], %s::text[], %s::text[]) AS q(i, last, code)
 CROSS JOIN LATERAL (
     SELECT id FROM customers_customer
     WHERE dealership_id = %s AND soundex(last_name) = soundex(q.last)
       AND soundex(first_name) = q.code
-    LIMIT %s) c
+    ORDER BY id LIMIT %s) c
 """
 _LASTS = """
 SELECT q.i, c.id FROM unnest(%s::int[], %s::text[]) AS q(i, last)
 CROSS JOIN LATERAL (
     SELECT id FROM customers_customer
-    WHERE dealership_id = %s AND soundex(last_name) = soundex(q.last) LIMIT %s) c
+    WHERE dealership_id = %s AND soundex(last_name) = soundex(q.last) ORDER BY id LIMIT %s) c
 """
 _COMPANIES = """
 SELECT q.i, c.id FROM unnest(%s::int[], %s::text[]) AS q(i, company)
 CROSS JOIN LATERAL (
     SELECT id FROM customers_customer
     WHERE dealership_id = %s AND company_name <> ''
-      AND upper(company_name::text) = upper(q.company) LIMIT %s) c
+      AND upper(company_name::text) = upper(q.company) ORDER BY id LIMIT %s) c
 """
 
 

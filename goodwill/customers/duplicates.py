@@ -82,21 +82,29 @@ def _sound_candidates(dealership, first: str, last: str, company: str) -> list[i
     if last and first:
         lookups.append(
             (
-                "soundex(last_name) = soundex(%s) AND soundex(first_name) = ANY(%s)",
+                "soundex(last_name) = soundex(%s) AND soundex(first_name) = ANY(%s)"
+                " ORDER BY soundex(first_name), id",
                 [last, sounds(first)],
             )
         )
         # Swapped: the typed first name is their last name and the other way round.
         lookups.append(
             (
-                "soundex(last_name) = soundex(%s) AND soundex(first_name) = ANY(%s)",
+                "soundex(last_name) = soundex(%s) AND soundex(first_name) = ANY(%s)"
+                " ORDER BY soundex(first_name), id",
                 [first, sounds(last)],
             )
         )
     elif last:
-        lookups.append(("soundex(last_name) = soundex(%s)", [last]))
+        lookups.append(("soundex(last_name) = soundex(%s) ORDER BY id", [last]))
     if company:
-        lookups.append(("company_name <> '' AND upper(company_name::text) = upper(%s)", [company]))
+        lookups.append(
+            ("company_name <> '' AND upper(company_name::text) = upper(%s) ORDER BY id", [company])
+        )
+    # Each lookup is capped, so its order decides which customers a common name keeps: a
+    # total order (the first name's code, then id), not the plan's — an index scan and a
+    # bitmap scan of the same lookup kept different Smiths (the full PostgreSQL suite, with
+    # the import's batch probes, which keep the same order, as the check).
     ids = []
     with connection.cursor() as cursor:
         for where, params in lookups:
