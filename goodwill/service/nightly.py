@@ -212,7 +212,7 @@ SCRATCH_COPY_SQL = f"COPY service_new_opportunity ({COLUMNS}) FROM STDIN"
 SCRATCH_INSERT_SQL = f"""
 INSERT INTO service_opportunity ({COLUMNS}) SELECT {COLUMNS} FROM service_new_opportunity
 ON CONFLICT DO NOTHING
-"""
+"""  # nosec B608 # COLUMNS is the constant column list above; no value is spliced in
 # The table's foreign keys are checked at the end of each batch's statement rather than all
 # at commit: the deferred queue of two million checks cost 2 s more CPU (load 11-13).
 OWN_FOREIGN_KEYS_SQL = """
