@@ -40,6 +40,8 @@ FRAMEWORK_ANSWERS = {
     "403": "The token's user may not do this (their role, or not theirs)",
     "404": "Nothing of the store's with this id (another store's ids are the same 404)",
     "422": "Invalid input: one entry per field (`loc`, `msg`, `type`)",
+    "414": "The request line (path and query string) is over 4,094 bytes: the server "
+    "(gunicorn) refuses it before Goodwill reads it",
 }
 
 
@@ -57,6 +59,9 @@ class GoodwillAPI(NinjaAPI):
                     operation.get("requestBody") or operation.get("parameters")
                 )
                 answers["422"] = bool(operation.get("parameters") or operation.get("requestBody"))
+                # Only a parameter can make the request line long (the fuzzer's repeated
+                # `?limit=` once did); gunicorn answers 414 before Django sees the request.
+                answers["414"] = bool(operation.get("parameters"))
                 for status, applies in answers.items():
                     if applies and status not in operation["responses"]:
                         operation["responses"][status] = {
