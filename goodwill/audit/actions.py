@@ -7,6 +7,8 @@ entry, one INSERT: nothing is read first."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.http import HttpRequest
 
 from goodwill.audit.middleware import current_origin, origin_of
@@ -16,14 +18,23 @@ Verb = AuditEntry.Verb
 LABEL_LENGTH = AuditEntry._meta.get_field("object_label").max_length
 
 
+class Ref(NamedTuple):
+    """A record named without its model instance (an API read answers from `.values()`
+    rows): its model name, public id and label, as `record` takes them from an instance."""
+
+    kind: str
+    object_id: str
+    label: str
+
+
 def record(
     actor, verb: str, obj=None, *, dealership=None, user=None, **detail
 ) -> AuditEntry | None:
     """Write one entry. `actor` is the request (page or API: its user and address) or the
     acting user (the address is the current request's, if any). `obj` is the record acted
-    on; `detail` a few JSON values (the query, the file, the fields changed …). `user`
-    names the person when the request does not carry them yet (signing in). A login
-    without a store has no log to write to: nothing is written and None returned."""
+    on (or a `Ref` to it); `detail` a few JSON values (the query, the file, the fields
+    changed …). `user` names the person when the request does not carry them yet (signing
+    in). A login without a store has no log to write to: nothing is written and None returned."""
     if isinstance(actor, HttpRequest):
         user, origin = user or getattr(actor, "user", None), origin_of(actor)
         dealership = dealership or getattr(actor, "dealership", None)
@@ -35,7 +46,9 @@ def record(
     if dealership_id is None:
         return None
     kind = object_id = label = ""
-    if obj is not None:
+    if isinstance(obj, Ref):
+        kind, object_id, label = obj.kind, obj.object_id, obj.label[:LABEL_LENGTH]
+    elif obj is not None:
         kind = obj._meta.model_name
         object_id = str(getattr(obj, "public_id", None) or obj.pk)
         label = str(obj)[:LABEL_LENGTH]

@@ -3,11 +3,9 @@
 from datetime import datetime
 from uuid import UUID
 
-from django.contrib.postgres.aggregates import JSONBAgg
 from django.core import signing
-from django.db import connections
-from django.db.models import CharField, JSONField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import JSONObject
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -26,8 +24,8 @@ from goodwill.api.schemas import (
     staff_ref,
     text_param,
 )
-from goodwill.audit.actions import Verb, record
-from goodwill.customers import actions
+from goodwill.audit.actions import Ref, Verb, record
+from goodwill.customers import actions, reads
 from goodwill.customers.duplicates import LikelyDuplicate
 from goodwill.customers.models import (
     Consent,
@@ -37,7 +35,8 @@ from goodwill.customers.models import (
     CustomerPhone,
     Vehicle,
 )
-from goodwill.customers.search import filter_customers
+from goodwill.customers.reads import CURSOR_ORDER, contact_points
+from goodwill.customers.search import plan_search
 
 router = Router(tags=["customers"])
 
@@ -211,91 +210,10 @@ class EventOut(Schema):
     reason: str
 
 
-# What `customer_out` reads, and nothing else (`only()`): the read endpoints load these.
-STAFF_FIELDS = ("public_id", "first_name", "last_name", "username")
-READ_FIELDS = (
-    "public_id",
-    *actions.CUSTOMER_FIELDS,
-    "created_at",
-    "updated_at",
-    *(f"{role}__{f}" for role in ("salesperson", "service_advisor") for f in STAFF_FIELDS),
-)
-
-
-def contact_points(customer_ids) -> dict[int, tuple[list, list]]:
-    """{customer id: (phones, emails)} as the answer shows them, in id order, for a page of
-    customers in one query (phones UNION ALL emails, plain values: no model instances).
-    Instead of `prefetch_related("phones", "emails")`: one round trip and ~100 model
-    instances fewer per page of 50 (bench/bench_http.py, list 50)."""
-    out: dict[int, tuple[list, list]] = {pk: ([], []) for pk in customer_ids}
-    if not out:
-        return out
-    kind = Value("phone", output_field=CharField())
-    phones = (
-        CustomerPhone.objects.filter(customer_id__in=out)
-        .order_by()
-        .values_list("id", "customer_id", kind, "label", "number")
-    )
-    emails = (
-        CustomerEmail.objects.filter(customer_id__in=out)
-        .order_by()
-        .values_list(
-            "id", "customer_id", Value("email", output_field=CharField()), "label", "address"
-        )
-    )
-    for _, customer_id, what, label, value in phones.union(emails, all=True).order_by("id"):
-        if what == "phone":
-            out[customer_id][0].append({"label": label, "number": value})
-        else:
-            out[customer_id][1].append({"label": label, "address": value})
-    return out
-
-
-def _json_rows(model, value: str) -> Subquery:
-    """The customer's `model` rows (phones or emails) as one JSON array of {label, value}
-    in id order: a correlated subquery of the customer's own query (PostgreSQL)."""
-    rows = model.objects.filter(customer_id=OuterRef("pk")).order_by().values("customer_id")
-    agg = JSONBAgg(JSONObject(label="label", **{value: value}), order_by="id")
-    return Subquery(rows.annotate(rows=agg).values("rows"), output_field=JSONField())
-
-
-def with_contact_points(qs):
-    """On PostgreSQL, the customers' phones and emails come back with the customers, as two
-    JSON columns of the same query: one round trip fewer than `contact_points` for a GET of
-    one customer, a list and every search. Elsewhere (SQLite: no ordered JSON aggregate
-    before 3.44) unchanged, and `contacts_of` reads them with `contact_points`.
-
-    Measured (`bench/profile_request.py`, 1 M customers; closing note of issue 10, "http"):
-    a round trip fewer everywhere (GET 4 → 3 queries, list 3 → 2, a search 4 → 3); Python
-    calls a request: list 50 21,181 → 19,173, but GET 8,010 → 8,593 and a phone search
-    10,466 → 11,014 (compiling the two subqueries costs more than the second query's
-    Python). Kept for the round trip: under load each one costs a wait for the scheduler,
-    and the database server, on the same cores, plans one statement instead of two."""
-    if connections[qs.db].vendor != "postgresql":
-        return qs
-    return qs.annotate(**_CONTACT_ROWS)
-
-
-# Built once: an expression is copied, never changed, when a query uses it (building the two
-# subqueries per request was a quarter of a GET's CPU in the profile).
-_CONTACT_ROWS = {
-    "phone_rows": _json_rows(CustomerPhone, "number"),
-    "email_rows": _json_rows(CustomerEmail, "address"),
-}
-
-
-def contacts_of(customers: list[Customer]) -> dict[int, tuple[list, list]]:
-    """{customer id: (phones, emails)} for customers read through `with_contact_points`."""
-    if customers and hasattr(customers[0], "phone_rows"):
-        return {c.pk: (c.phone_rows or [], c.email_rows or []) for c in customers}
-    return contact_points([c.pk for c in customers])
-
-
-def customer_out(c: Customer, contacts: tuple[list, list] | None = None) -> dict:
-    """The answer for one customer; `contacts` from `contacts_of` (read here if not)."""
-    if contacts is None:
-        contacts = contacts_of([c])[c.pk]
-    phones, emails = contacts
+def customer_out(c: Customer) -> dict:
+    """The answer for one customer instance (a create's, an update's); the reads answer
+    from `.values()` rows with `customers.reads.answers`, which makes the same dict."""
+    phones, emails = contact_points([c.pk])[c.pk]
     return {
         "id": c.public_id,
         "kind": c.kind,
@@ -337,14 +255,12 @@ def _contact_points(payload, name):
     return {item.label: getattr(item, attr) for item in items}
 
 
-# The list's order, ending with a unique key so that pages never overlap or skip (names
-# repeat: 18,520 rows walked by offset once gave 18,501 distinct customers); the signed
-# cursor carries the last row's values of these columns (the public id, never the pk).
-CURSOR_ORDER = ("last_name", "first_name", "company_name", "public_id")
+# The signed cursor carries the last row's values of `CURSOR_ORDER` (the public id, never
+# the pk).
 CURSOR_SALT = "goodwill.customers.cursor"
 
 
-def _after(qs, cursor: str):
+def _after(cursor: str) -> Q:
     """Rows strictly after the signed cursor's row in `CURSOR_ORDER` (a keyset page: as
     fast at row 1,000,000 as at row 1, and stable while customers are added)."""
     try:
@@ -355,11 +271,11 @@ def _after(qs, cursor: str):
     for name, value in zip(CURSOR_ORDER, values, strict=True):
         after |= Q(**equal, **{f"{name}__gt": value})
         equal[name] = value
-    return qs.filter(after)
+    return after
 
 
-def _cursor(c: Customer) -> str:
-    return signing.dumps([str(getattr(c, name)) for name in CURSOR_ORDER], salt=CURSOR_SALT)
+def _cursor(row: dict) -> str:
+    return signing.dumps([str(row[name]) for name in CURSOR_ORDER], salt=CURSOR_SALT)
 
 
 @router.get(
@@ -380,21 +296,23 @@ def list_customers(
     ),
 ):
     """Two queries whatever the page size on PostgreSQL (token; customers with their phones
-    and emails), three elsewhere, plus a search's audit entry; answered without a second
-    validation pass (`goodwill.api.responses`)."""
-    qs = with_contact_points(_visible(request).only(*READ_FIELDS)).order_by(*CURSOR_ORDER)
+    and emails), three elsewhere, plus a search's audit entry; `.values()` rows compiled
+    once per shape (`customers.reads`), answered without a second validation pass
+    (`goodwill.api.responses`)."""
+    plan = plan_search(q, dealership=request.dealership) if q else None
     if q:
-        qs = filter_customers(qs, q, dealership=request.dealership)
         record(request, Verb.SEARCHED, query=q)
+    key = ("page", plan and plan.shape, limit, offset)
+    values = dict(plan.values) if plan else {}
     if cursor:
-        qs = _after(qs, cursor)
-    rows = list(qs[offset : offset + limit + 1])
+        values["after"] = _after(cursor)
+    prepare = not cursor and (plan is None or plan.preparable)
+    rows = reads.read(request.user, key, prepare=prepare, **values)
     page = rows[:limit]
-    contacts = contacts_of(page)
     has_more = len(rows) > limit
     return json_answer(
         {
-            "items": [customer_out(c, contacts[c.pk]) for c in page],
+            "items": reads.answers(page),
             "limit": limit,
             "offset": offset,
             "has_more": has_more,
@@ -447,11 +365,14 @@ def _duplicate_out(exc: LikelyDuplicate) -> dict:
 @router.get("/customers/{uuid:customer_id}", response=CustomerOut)
 def get_customer(request, customer_id: UUID):
     """Two queries and the audit entry's INSERT on PostgreSQL (token; customer with its staff,
-    phones and emails), three and the INSERT elsewhere."""
-    visible = with_contact_points(_visible(request).only(*READ_FIELDS))
-    customer = get_object_or_404(visible, public_id=customer_id)
-    record(request, Verb.VIEWED, customer)
-    return json_answer(customer_out(customer))
+    phones and emails), three and the INSERT elsewhere; the customer read as a `.values()`
+    row compiled once per process (`customers.reads`)."""
+    rows = reads.read(request.user, ("get",), customer=customer_id)
+    if not rows:
+        raise Http404
+    answer = reads.answers(rows)[0]
+    record(request, Verb.VIEWED, Ref("customer", str(customer_id), answer["display_name"]))
+    return json_answer(answer)
 
 
 @router.patch("/customers/{uuid:customer_id}", response={200: CustomerOut, 422: Error})

@@ -47,6 +47,13 @@ class OfCustomerQuerySet(TenantQuerySet):
         return rows.filter(customer__in=Customer.objects.visible_to(user))
 
 
+def display_name_of(kind: str, first_name: str, last_name: str, company_name: str) -> str:
+    """`Customer.display_name` from the four values alone (rows read with `.values()`)."""
+    if kind == Customer.Kind.BUSINESS and company_name:
+        return company_name
+    return " ".join(p for p in (first_name, last_name) if p) or company_name
+
+
 class Customer(models.Model):
     """A person or a business (fleet) the store knows. Owned by the dealership, not by staff."""
 
@@ -154,9 +161,7 @@ class Customer(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.kind == self.Kind.BUSINESS and self.company_name:
-            return self.company_name
-        return self.person_name or self.company_name
+        return display_name_of(self.kind, self.first_name, self.last_name, self.company_name)
 
     @property
     def address_line(self) -> str:

@@ -8,6 +8,7 @@ fragment reads the entries of one store, not of the network; SQLite scans the st
 """
 
 import re
+from dataclasses import dataclass
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections
@@ -37,78 +38,127 @@ def with_store_grams(qs, column: str, text: str, *, dealership):
     over one store's rows, not the network's. Unchanged elsewhere, or for text without three
     letters or digits in a row (the store's rows are then scanned, still one store's). The
     caller's LIKE keeps the answer exact."""
-    if connections[qs.db].vendor != "postgresql" or not HAS_TRIGRAM_RE.search(text):
+    if not HAS_TRIGRAM_RE.search(text):
+        return qs
+    return _store_grams(qs, column, text, getattr(dealership, "pk", dealership))
+
+
+def _store_grams(qs, column: str, text, store_id):
+    if connections[qs.db].vendor != "postgresql":
         return qs
     name = f"_{column}_grams"
     return qs.alias(**{name: StoreGrams(F("dealership_id"), F(column))}).filter(
-        **{f"{name}__contains": StoreGrams(Value(dealership.pk), Value(text))}
+        **{f"{name}__contains": StoreGrams(Value(store_id), Value(text))}
     )
 
 
 def name_condition(qs, tokens: list[str], *, dealership):
     """Every token a substring of the name, asked of the store's trigrams first."""
+    grams = tuple(bool(HAS_TRIGRAM_RE.search(t)) for t in tokens)
+    values = {f"t{i}": t for i, t in enumerate(tokens)}
+    return _by_name(qs, grams, values, getattr(dealership, "pk", dealership))
+
+
+def _by_name(qs, grams: tuple[bool, ...], values: dict, store_id):
     condition = Q()
-    for token in tokens:
-        condition &= Q(search_name__contains=token)
+    for i in range(len(grams)):
+        condition &= Q(search_name__contains=values[f"t{i}"])
     qs = qs.filter(condition)
-    for token in tokens:
-        qs = with_store_grams(qs, "search_name", token, dealership=dealership)
+    for i, with_grams in enumerate(grams):
+        if with_grams:
+            qs = _store_grams(qs, "search_name", values[f"t{i}"], store_id)
     return qs
 
 
-def filter_customers(qs, query: str, *, dealership):
+@dataclass(frozen=True)
+class Plan:
+    """What a search box query asks, decided once: `shape` alone decides the SQL (which
+    branch, which tokens use the store's trigrams) and `values` fill it in (the address,
+    the number, the tokens …), so a shape can be compiled once (`goodwill.core.prepared`)
+    and run with each request's values. `preparable` is False for the partial VIN, whose
+    filter reads the vehicles first."""
+
+    shape: tuple
+    values: dict
+    preparable: bool = True
+
+
+def plan_search(query: str, *, dealership) -> Plan | None:
+    """The plan of a search box query, or None for an empty one (nothing filtered)."""
     query = (query or "").strip()[:200]
     if not query:
-        return qs
-    # The sub-queries repeat the store so that the (dealership, …) indexes lead the lookup.
-    store = {"dealership": dealership}
-    phone_region = dealership.phone_region
+        return None
     if "@" in query:
-        address = query.lower()
+        return Plan(("email",), {"address": query.lower()})
+    compact = re.sub(r"[\s\-]", "", query).upper()
+    if VIN_RE.match(compact) and any(c.isalpha() for c in compact):
+        return Plan(("vin",), {"vin": compact})
+    if PHONE_CHARS_RE.match(query):
+        digits = re.sub(r"\D", "", query)
+        number = try_normalise_phone(query, dealership.phone_region)
+        if number:
+            return Plan(("phone",), {"number": number})
+        if len(digits) >= 4:
+            return Plan(("phone_tail", bool(HAS_TRIGRAM_RE.search(digits))), {"digits": digits})
+    if PARTIAL_VIN_RE.match(compact):
+        return Plan(("partial_vin",), {"vin": compact, "name": query.lower()}, preparable=False)
+    tokens = query.lower().split()[:5]
+    grams = tuple(bool(HAS_TRIGRAM_RE.search(t)) for t in tokens)
+    return Plan(("name", grams), {f"t{i}": t for i, t in enumerate(tokens)})
+
+
+def apply_plan(qs, shape: tuple, values: dict, *, store_id):
+    """`qs` narrowed as the plan says. The SQL depends on `shape` only (the values may be
+    the stand-ins of `goodwill.core.prepared`), except for the partial VIN's first read."""
+    # The sub-queries repeat the store so that the (dealership, …) indexes lead the lookup.
+    store = {"dealership_id": store_id}
+    kind = shape[0]
+    if kind == "email":
         # The owners of this exact address or, when the store has none, of the addresses
         # that start so. One query: a UNION ALL whose second half runs only when the first
         # finds nothing (PostgreSQL evaluates the NOT EXISTS once, as a one-time filter).
         # It was an `exists()` first and the search second: one round trip fewer for every
         # email search (closing note of issue 10, "http" section).
+        address = values["address"]
         exact = CustomerEmail.objects.filter(address_lower=address, **store).order_by()
         started = CustomerEmail.objects.filter(address_lower__startswith=address, **store)
         either = exact.values("customer_id").union(
             started.filter(~Exists(exact)).order_by().values("customer_id"), all=True
         )
         return qs.filter(id__in=either)
-    compact = re.sub(r"[\s\-]", "", query).upper()
-    if VIN_RE.match(compact) and any(c.isalpha() for c in compact):
-        return qs.filter(id__in=Vehicle.objects.filter(vin=compact, **store).values("customer_id"))
-    if PHONE_CHARS_RE.match(query):
-        digits = re.sub(r"\D", "", query)
-        number = try_normalise_phone(query, phone_region)
-        if number:
-            return qs.filter(
-                id__in=CustomerPhone.objects.filter(number=number, **store).values("customer_id")
-            )
-        if len(digits) >= 4:
-            phones = with_store_grams(
-                CustomerPhone.objects.filter(number__endswith=digits, **store),
-                "number",
-                digits,
-                dealership=dealership,
-            )
-            return qs.filter(id__in=phones.values("customer_id"))
-    if PARTIAL_VIN_RE.match(compact):
+    if kind == "vin":
+        vehicles = Vehicle.objects.filter(vin=values["vin"], **store)
+        return qs.filter(id__in=vehicles.values("customer_id"))
+    if kind == "phone":
+        phones = CustomerPhone.objects.filter(number=values["number"], **store)
+        return qs.filter(id__in=phones.values("customer_id"))
+    if kind == "phone_tail":
+        digits = values["digits"]
+        phones = CustomerPhone.objects.filter(number__endswith=digits, **store)
+        if shape[1]:
+            phones = _store_grams(phones, "number", digits, store_id)
+        return qs.filter(id__in=phones.values("customer_id"))
+    if kind == "partial_vin":
         # Ids first (a handful): an OR of a literal id list and the name lookup lets
         # PostgreSQL combine two index scans instead of scanning the store's customers.
+        compact = values["vin"]
         vehicles = with_store_grams(
             Vehicle.objects.filter(vin__endswith=compact, **store),
             "vin",
             compact,
-            dealership=dealership,
+            dealership=store_id,
         )
         by_vin = list(vehicles.values_list("customer_id", flat=True)[:200])
-        by_name = Q(search_name__contains=query.lower())
+        by_name = Q(search_name__contains=values["name"])
         if connections[qs.db].vendor == "postgresql":
             qs = qs.alias(_search_name_grams=StoreGrams(F("dealership_id"), F("search_name")))
-            by_name &= Q(
-                _search_name_grams__contains=StoreGrams(Value(dealership.pk), Value(compact))
-            )
+            by_name &= Q(_search_name_grams__contains=StoreGrams(Value(store_id), Value(compact)))
         return qs.filter(Q(id__in=by_vin) | by_name)
-    return name_condition(qs, query.lower().split()[:5], dealership=dealership)
+    return _by_name(qs, shape[1], values, store_id)
+
+
+def filter_customers(qs, query: str, *, dealership):
+    plan = plan_search(query, dealership=dealership)
+    if plan is None:
+        return qs
+    return apply_plan(qs, plan.shape, plan.values, store_id=dealership.pk)

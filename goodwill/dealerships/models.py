@@ -117,6 +117,12 @@ class Dealership(models.Model):
         return ", ".join(self.makes)
 
 
+def staff_name_of(first_name: str, last_name: str, username: str) -> str:
+    """`User.display_name` from the three values alone (rows read with `.values()`): the
+    full name as `AbstractUser.get_full_name` writes it, else the username."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class User(AbstractUser):
     """A staff member of one dealership. Deactivated (is_active=False), never deleted."""
 
@@ -158,7 +164,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return staff_name_of(self.first_name, self.last_name, self.username)
 
     def _get_session_auth_hash(self, secret=None):
         key_salt = "goodwill.dealerships.User.get_session_auth_hash"
