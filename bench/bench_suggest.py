@@ -43,6 +43,11 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
+def load() -> str:
+    """The machine's load average (1, 5, 15 min): these machines are shared."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, round(p / 100 * len(ordered) + 0.5 - 1e-9))
@@ -255,7 +260,7 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT version()")
         version = cur.fetchone()[0].split(" on ")[0]
-    say(f"Database: {version} ({settings.DATABASES['default']['NAME']})")
+    say(f"Database: {version} ({settings.DATABASES['default']['NAME']}), load {load()}")
     say(
         f"Scale: {Dealership.objects.count():,} dealerships, {Pro.objects.count():,} pros "
         f"({Pro.objects.filter(listed=True).count():,} directory cards), "
@@ -290,7 +295,7 @@ def main() -> None:
     )
     say(
         f"  bare directory range scan: p50 {b50:.2f} ms  p99 {b99:.2f} ms  "
-        f"→ ratio p50 {p50 / b50:.1f}×, p99 {p99 / b99:.1f}×"
+        f"→ ratio p50 {p50 / b50:.1f}×, p99 {p99 / b99:.1f}×   load {load()}"
     )
     say(
         f"  suggestions returned: median {sorted(found)[len(found) // 2]}, "

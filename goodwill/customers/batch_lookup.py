@@ -125,11 +125,15 @@ CROSS JOIN LATERAL (
       AND soundex(first_name) = q.code
     ORDER BY id LIMIT %s) c
 """
+# A last name alone: the entry-time check's order (the first name's code, then id), which
+# the index serves with an incremental sort; `ORDER BY id` let PostgreSQL walk the primary
+# key filtering for the store (see `duplicates._SOUND_LAST`).
 _LASTS = """
 SELECT q.i, c.id FROM unnest(%s::int[], %s::text[]) AS q(i, last)
 CROSS JOIN LATERAL (
     SELECT id FROM customers_customer
-    WHERE dealership_id = %s AND soundex(last_name) = soundex(q.last) ORDER BY id LIMIT %s) c
+    WHERE dealership_id = %s AND soundex(last_name) = soundex(q.last)
+    ORDER BY soundex(first_name), id LIMIT %s) c
 """
 _COMPANIES = """
 SELECT q.i, c.id FROM unnest(%s::int[], %s::text[]) AS q(i, company)

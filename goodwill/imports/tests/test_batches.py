@@ -214,7 +214,7 @@ def test_the_batch_name_lookups_find_what_the_entry_time_check_finds(store_a, al
         ]
     )
     typed = [("Bob", "Smith"), ("Robert", "Smithe"), ("John", "Smyth"), ("Smith", "Bob")]
-    typed += [("Zack", "Smith")]
+    typed += [("Zack", "Smith"), ("", "Smith")]  # and a last name alone
     found = candidate_ids_many(
         store_a, [Entered(first_name=f, last_name=last) for f, last in typed]
     )
