@@ -39,6 +39,7 @@ def body_of(model: str) -> str:
     return "car"
 
 
+@lru_cache(maxsize=4096)
 def vehicle_class_of(model: str) -> str:
     """The downtime class a model name suggests (the store can change it)."""
     body = body_of(model)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from goodwill.service.models import ServiceSettings
 from goodwill.service.rules import Facts, Thresholds, evaluate
 from goodwill.service.valuation import estimate, value_of, vehicle_class_of
 
@@ -54,6 +55,20 @@ def test_age_and_mileage_are_each_named_with_their_limit():
     assert f.reason == "2012 Fusion: 14 years old (limit 10) and 193,168 miles (limit 120,000)"
 
 
+def test_the_age_rule_names_the_vehicle_as_far_as_it_is_known():
+    limits = Thresholds(age_years=3, mileage=20_000)
+    reasons = [
+        next(f.reason for f in evaluate(facts(year=year, model=model), limits) if f.rule == "age")
+        for year, model in ((2012, "Fusion"), (2012, ""), (None, "Fusion"), (None, ""))
+    ]
+    assert reasons == [
+        "2012 Fusion: 14 years old (limit 3) and 30,000 miles (limit 20,000)",
+        "2012: 14 years old (limit 3) and 30,000 miles (limit 20,000)",
+        "Fusion: 30,000 miles (limit 20,000)",
+        "The vehicle: 30,000 miles (limit 20,000)",
+    ]
+
+
 def test_the_third_visit_in_ninety_days_is_an_opportunity():
     assert rules_of(evaluate(facts(visits_in_window=2), Thresholds())) == set()
     (f,) = evaluate(facts(visits_in_window=3), Thresholds())
@@ -81,6 +96,18 @@ def test_model_names_give_a_downtime_class():
     assert vehicle_class_of("TRANSIT 350 UPFIT") == "heavy"
     assert vehicle_class_of("F-150") == "light"
     assert vehicle_class_of("Escape") == "car"
+
+
+def test_a_class_gives_the_stores_default_cost_and_an_unknown_class_a_cars():
+    rules = ServiceSettings(downtime_car=150, downtime_light=250, downtime_heavy=450)
+    assert [rules.downtime_default(c) for c in ("car", "light", "heavy", "", "boat")] == [
+        150,
+        250,
+        450,
+        150,
+        150,
+    ]
+    assert rules.downtime_default(vehicle_class_of("F-550 BOX TRUCK")) == 450
 
 
 # A shared, busy machine: input generation may be slow, the property is what matters.
