@@ -68,7 +68,9 @@ class Customer(models.Model):
         FRIEND = "friend", "Friend"
         PRO = "pro", "Pro at another store"
 
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    # No index of its own: every index of the table leads with the store, and each redundant
+    # index cost every imported row (issue 10, point 4).
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, db_index=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSON)
     first_name = models.CharField(max_length=80, blank=True)
@@ -192,8 +194,13 @@ class CustomerPhone(models.Model):
     # pager keeps its label or goes to the customer's other contact details.
     VOICE = ("mobile", "home", "work", "other")
 
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    # No index of its own: `customers_phone_store_number` leads with the store, and each redundant
+    # index cost every imported row (issue 10, point 4).
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, db_index=False)
+    # No index of its own: the unique (customer, label) leads with it.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="phones", db_index=False
+    )
     number = models.CharField(max_length=20)
     label = models.CharField(max_length=10, choices=Label.choices, default=Label.MOBILE)
 
@@ -222,8 +229,13 @@ class CustomerEmail(models.Model):
         WORK = "work", "Work"
         OTHER = "other", "Other"
 
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails")
+    # No index of its own: `customers_email_store_addr` leads with the store, and each redundant
+    # index cost every imported row (issue 10, point 4).
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, db_index=False)
+    # No index of its own: the unique (customer, label) leads with it.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="emails", db_index=False
+    )
     address = models.CharField(max_length=254)
     # Lower-cased copy for case-insensitive lookup with a plain index.
     address_lower = models.CharField(max_length=254, editable=False)
@@ -257,7 +269,9 @@ class ContactDetail(models.Model):
         EMAIL = "email", "Email"
         ADDRESS = "address", "Address"
 
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    # No index of its own: `customers_detail_store_value` leads with the store, and each redundant
+    # index cost every imported row (issue 10, point 4).
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_details")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     label = models.CharField(max_length=40, blank=True, help_text="e.g. fax, work, iPhone")
@@ -278,7 +292,9 @@ class ContactDetail(models.Model):
 class Vehicle(models.Model):
     """A vehicle the customer owns or drives; VIN decoded and validated where possible."""
 
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    # No index of its own: `customers_veh_store_cust` leads with the store, and each redundant
+    # index cost every imported row (issue 10, point 4).
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, db_index=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="vehicles")
     vin = models.CharField("VIN", max_length=17, blank=True)
@@ -461,7 +477,9 @@ class CustomerEvent(models.Model):
         TEXT_RECEIVED = "text_received", "Text received"
         EMAIL_SENT = "email_sent", "Email sent"
 
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT)
+    # No index of its own: `customers_event_timeline` leads with the store, and each redundant
+    # index cost every imported row (issue 10, point 4).
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
     at = models.DateTimeField()
