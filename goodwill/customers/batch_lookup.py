@@ -125,8 +125,8 @@ CROSS JOIN LATERAL (
       AND soundex(first_name) = q.code
     ORDER BY id LIMIT %s) c
 """
-# A last name alone: the entry-time check's order (the first name's code, then id), which
-# the index serves with an incremental sort; `ORDER BY id` let PostgreSQL walk the primary
+# A last name alone: the entry-time check's order (the first name's code, then id), the
+# index's own since dedupe 0004; `ORDER BY id` let PostgreSQL walk the primary
 # key filtering for the store (see `duplicates._SOUND_LAST`).
 _LASTS = """
 SELECT q.i, c.id FROM unnest(%s::int[], %s::text[]) AS q(i, last)
