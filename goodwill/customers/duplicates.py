@@ -93,10 +93,11 @@ CROSS JOIN LATERAL (
 ORDER BY q.n, c.id LIMIT %s)"""
 # A last name alone keeps the same order (the first name's code, then id): the index's own
 # order since dedupe 0004 added the id to it (with 0003's index, an incremental sort of each
-# code's few), so LIMIT stops after ~20 rows. With `ORDER BY id` PostgreSQL walked the primary key in id order filtering
-# for the store and the code (a store's ids are one range, so the first match came late):
-# 'smith' at sanford-ford (964 customers of S530) read 757,188 rows, 1,134 ms; now 20 rows
-# through dedupe_cust_name_sound, 0.27 ms (EXPLAIN ANALYZE, 1 M customers).
+# code's few), so LIMIT stops after ~20 rows. With `ORDER BY id` PostgreSQL walked the
+# primary key in id order filtering for the store and the code (a store's ids are one
+# range, so the first match came late): 'smith' at sanford-ford (964 customers of S530)
+# read 757,188 rows, 1,134 ms; now 20 rows through dedupe_cust_name_sound, 0.27 ms
+# (EXPLAIN ANALYZE, 1 M customers).
 _SOUND_LAST = """(SELECT id FROM customers_customer
 WHERE dealership_id = %s AND soundex(last_name) = soundex(%s)
 ORDER BY soundex(first_name), id LIMIT %s)"""
