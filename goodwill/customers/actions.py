@@ -2,11 +2,9 @@
 history event together. Views, the API, imports and the CLI all call these functions."""
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from goodwill.core.bulk import copy_insert, copy_rows
@@ -22,6 +20,7 @@ from goodwill.customers.models import (
     CustomerPhone,
     Vehicle,
 )
+from goodwill.customers.validation import validate_customer as _validate_customer
 from goodwill.customers.vin import VinError, decode_vin
 
 CUSTOMER_FIELDS = Customer.EDITABLE_FIELDS
@@ -48,71 +47,6 @@ def record_event(customer, verb, *, actor, subject="", changes=None, reason="", 
 
 def _text(value) -> str:
     return "" if value is None else str(value)
-
-
-NOT_CHECKED = ("dealership", "salesperson", "service_advisor", "created_by")
-
-
-@lru_cache(maxsize=64)
-def _unset(names: frozenset) -> list[str]:
-    return [f.name for f in Customer._meta.fields if f.name not in names] + list(NOT_CHECKED)
-
-
-@lru_cache(maxsize=1)
-def _plain_text_fields() -> dict:
-    """The customer's text fields whose model checks are at most a length and a choice:
-    {name: (max length or None, allowed values or None, blank allowed)}."""
-    plain = {}
-    for f in Customer._meta.fields:
-        if not isinstance(f, models.CharField | models.TextField) or f.null:
-            continue
-        limits = [v.limit_value for v in f.validators if isinstance(v, MaxLengthValidator)]
-        if len(limits) != len(f.validators):
-            continue  # another validator: left to full_clean
-        # A field that is not editable gets its validators only (Field.validate returns
-        # early): no choice or blank check.
-        choices = frozenset(str(v) for v, _ in f.flatchoices) if f.choices and f.editable else None
-        plain[f.name] = (limits[0] if limits else None, choices, f.blank or not f.editable)
-    return plain
-
-
-def _plainly_valid(customer: Customer, names) -> bool:
-    """True when each of these fields is a text field whose value full_clean would pass
-    (a str within its length, one of its choices, not blank where blank is not allowed)."""
-    plain = _plain_text_fields()
-    for name in names:
-        rule = plain.get(name)
-        if rule is None:
-            return False
-        limit, choices, blank = rule
-        value = getattr(customer, name)
-        if not isinstance(value, str) or (limit is not None and len(value) > limit):
-            return False
-        if value == "":
-            if not blank:
-                return False
-        elif choices is not None and value not in choices:
-            return False
-    return True
-
-
-def _validate_customer(customer: Customer, only=None) -> None:
-    """Field checks (lengths, choices) per field. Uniqueness and the has-a-name constraint
-    are checked here in Python rather than by full_clean's extra queries; the database
-    constraints stay the backstop. `only`: a new customer's fields that were given (the
-    others hold their defaults, valid by definition): a fifth of an import's time per row
-    went to checking the defaults. When every given field is a plain text field that
-    passes (`_plainly_valid`: the checks full_clean runs on such a field), full_clean is
-    not run — an import's row: ~14 → ~2 µs; anything else, and every refusal, goes through
-    full_clean and its messages (held equal by `test_new_customer_checks_agree_with_full_clean`)."""
-    if only is None or not _plainly_valid(customer, only):
-        customer.full_clean(
-            exclude=list(NOT_CHECKED) if only is None else _unset(frozenset(only)),
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    if not (customer.first_name or customer.last_name or customer.company_name):
-        raise ValidationError({"__all__": ["A customer needs a name or a company name."]})
 
 
 def _normalised_contact_points(phones, emails, region) -> tuple[dict, dict]:

@@ -29,7 +29,6 @@ from goodwill.customers.actions import (
     _detail_changes,
     _detail_rows,
     _text,
-    _validate_customer,
 )
 from goodwill.customers.models import (
     ContactDetail,
@@ -38,6 +37,7 @@ from goodwill.customers.models import (
     CustomerEvent,
     CustomerPhone,
 )
+from goodwill.customers.validation import validate_customer as _validate_customer
 
 
 class Pending:
