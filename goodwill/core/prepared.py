@@ -199,3 +199,14 @@ class Prepared:
                 row[i] = value
             out.append(dict(zip(names, row, strict=True)))
         return out
+
+
+def loaded_as_prefetched(instance, name: str, rows: list) -> None:
+    """`instance.<name>.all()` answers `rows` (just written, in the order written) without
+    reading them back: what `prefetch_related` leaves on an instance (Django's own
+    `prefetch_related_objects` sets these two attributes the same way)."""
+    qs = getattr(instance, name).all()
+    qs._result_cache, qs._prefetch_done = rows, True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = qs

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from goodwill.core.bulk import copy_insert, copy_rows
 from goodwill.core.contact import normalise_email, normalise_phone
+from goodwill.core.prepared import loaded_as_prefetched
 from goodwill.customers import duplicates as duplicate_rule
 from goodwill.customers.models import (
     Assignment,
@@ -284,19 +285,6 @@ def create_customers_bulk(new: list[NewCustomer]) -> list[Customer]:
     return customers
 
 
-def _loaded(customer, name: str, rows: list) -> None:
-    """`customer.<name>.all()` answers the rows just written, in the order written (their
-    ids' order), without reading them back: what `prefetch_related` leaves on an instance.
-    The API answers a create from them: the re-read was a quarter of a create's CPU
-    (CPU-clock profile, `bench/profile_request.py --endpoint create`) and a round trip.
-    `update_customer` drops them before it changes anything."""
-    qs = getattr(customer, name).all()
-    qs._result_cache, qs._prefetch_done = rows, True
-    if not hasattr(customer, "_prefetched_objects_cache"):
-        customer._prefetched_objects_cache = {}
-    customer._prefetched_objects_cache[name] = qs
-
-
 @transaction.atomic
 def create_customer(
     dealership,
@@ -356,8 +344,10 @@ def create_customer(
     phones = CustomerPhone.objects.bulk_create([CustomerPhone(**r) for r in new.phone_rows()])
     emails = CustomerEmail.objects.bulk_create([CustomerEmail(**r) for r in new.email_rows()])
     CustomerEvent.objects.create(**new.event_row())
-    _loaded(customer, "phones", phones)
-    _loaded(customer, "emails", emails)
+    # The API answers from these: the re-read was a quarter of a create's CPU and a round
+    # trip (`bench/profile_request.py --endpoint create`); `update_customer` drops them.
+    loaded_as_prefetched(customer, "phones", phones)
+    loaded_as_prefetched(customer, "emails", emails)
     if salesperson:
         assign(
             customer,

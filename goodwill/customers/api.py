@@ -213,7 +213,7 @@ class EventOut(Schema):
 def customer_out(c: Customer) -> dict:
     """The answer for one customer instance (a create's, an update's); the reads answer
     from `.values()` rows with `customers.reads.answers`, which makes the same dict. A
-    create's instance carries the phones and emails it wrote (`actions._loaded`); others
+    create's instance carries the phones and emails it wrote (`create_customer`); others
     read them in one query."""
     loaded = getattr(c, "_prefetched_objects_cache", {})
     if "phones" in loaded and "emails" in loaded:
