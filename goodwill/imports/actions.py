@@ -365,6 +365,8 @@ def _read_and_write(batch, counts, errors, acting_user, progress) -> None:
     reason = f"Imported from {batch.filename}"
     valid: list = []
     recs = batching.RecCache()
+    written = [0]
+    batching.refresh_statistics(0)
 
     def flush():
         batching.process(
@@ -377,6 +379,8 @@ def _read_and_write(batch, counts, errors, acting_user, progress) -> None:
             recs=recs,
         )
         valid.clear()
+        written[0] += 1
+        batching.refresh_statistics(written[0])
 
     for number, row in _rows(batch, counter):
         counts["rows"] += 1
