@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test import TestCase, override_settings
 from playwright.sync_api import sync_playwright
 
@@ -35,6 +35,48 @@ def _fast_password_hashing():
     every persona is a login, and PBKDF2 made each test's setup take a second."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+# --- PostgreSQL: the suite runs as the application's role, under the second wall -----------
+
+APP_ROLE = "goodwill_app"
+APP_ROLE_SQL = [
+    # Cluster-wide and shared by every xdist worker's database: made once, duplicate-safe.
+    f"""DO $$ BEGIN
+          CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END $$""",
+    f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}",
+    f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}",
+    f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}",
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the test database is created and migrated by the login of
+    DATABASE_URL (the owner: a superuser here, so the installer also marks the name lookups
+    LEAKPROOF), then every connection of the session — live-server threads included — runs
+    as `goodwill_app`: NOLOGIN, not superuser, not BYPASSRLS, not the tables' owner, with
+    the README's grants. PostgreSQL checks grants and row-level security against the current
+    role, so this is what a login as the application's role sees (core/storewall.py).
+
+    `goodwill.all_stores=on` is the connection's start-up value: a test's own setup (the
+    personas, factories, direct calls of actions) acts for every store, while requests,
+    jobs and links set their own store as in production and the wall holds there."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for statement in APP_ROLE_SQL:
+            cursor.execute(statement)
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    options["options"] = f"-c role={APP_ROLE} -c goodwill.all_stores=on"
+    connections.close_all()
+    yield
+    # The owner drops the test database.
+    del options["options"]
+    connections.close_all()
 
 
 # --- the demo, seeded once per test session ----------------------------------------------------

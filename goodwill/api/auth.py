@@ -5,6 +5,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from goodwill.api.models import ApiToken, hash_token
+from goodwill.core import storewall
 from goodwill.dealerships.models import Dealership, User
 
 
@@ -18,6 +19,7 @@ class TokenAuth(HttpBearer):
             return None
         request.user = user
         request.dealership = user.dealership
+        storewall.switch_to(user.dealership)  # the rest of the request acts for its store
         # Times in answers in the store's zone (the middleware switches it off afterwards).
         timezone.activate(user.dealership.zone)
         return user
@@ -38,7 +40,11 @@ def token_user(token: str, using: str = "default") -> User | None:
     connection = connections[using]
     sql, user_columns, store_columns = _token_user_sql(using)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
+    # Before the token is known no store is: the lookup itself crosses the wall.
+    with (
+        storewall.across_stores("the API token lookup", using),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql, [hash_token(token), now])
         row = cursor.fetchone()
     if row is None:

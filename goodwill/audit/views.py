@@ -10,6 +10,7 @@ from django.utils import timezone
 from goodwill.audit.actions import Verb, record
 from goodwill.audit.forms import AuditFilterForm
 from goodwill.audit.models import AuditEntry
+from goodwill.core import storewall
 from goodwill.core.paging import page_number
 from goodwill.core.spreadsheet import safe_cell
 from goodwill.core.tenancy import dealer_admin_required
@@ -79,7 +80,9 @@ def audit_csv(request):
             ]
             yield writer.writerow([safe_cell(c) for c in cells])
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        storewall.in_same_scope(rows()), content_type="text/csv; charset=utf-8"
+    )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
     return response

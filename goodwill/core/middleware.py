@@ -2,6 +2,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
+from goodwill.core import storewall
 from goodwill.core.tenancy import NO_STORE_MESSAGE
 
 
@@ -16,7 +17,11 @@ class DealershipMiddleware:
     session loads it), so `request.dealership is None` is a real test. The API sets it from
     the token instead, and anonymous requests pay nothing. A signed-in login without a store
     (what `createsuperuser` makes) gets the 403 page on every page that is not marked
-    `store_free`, never a 500 further down."""
+    `store_free`, never a 500 further down.
+
+    On PostgreSQL the connection acts for that store for the whole request (the second wall,
+    core/storewall.py): an anonymous or API request acts for none until sign-in, the token
+    or a public link's token names one."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -27,7 +32,8 @@ class DealershipMiddleware:
             user = request.user
             if user.is_authenticated and user.dealership_id:
                 request.dealership = user.dealership
-        return self.get_response(request)
+        with storewall.acting_for(request.dealership):
+            return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if _is_api(request) or request.dealership is not None:

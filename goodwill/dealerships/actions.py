@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_otp import devices_for_user
 
+from goodwill.core import storewall
 from goodwill.core.links import site_url
 from goodwill.dealerships import signals
 from goodwill.dealerships.models import (
@@ -341,6 +342,45 @@ def setup_store(
         errors["admin_password"] = exc.messages
     if errors:
         raise ValidationError(errors)
+    # A store that does not exist yet is nobody's scope: its first rows are written across
+    # stores (core/storewall.py), whoever asks (the first-run page, `goodwill setup`, a pro).
+    with storewall.across_stores("a new store and its first admin are set up"):
+        return _create_store(
+            name,
+            makes,
+            specialties,
+            departments,
+            street,
+            phone,
+            place,
+            time_zone,
+            admin_username,
+            admin_password,
+            admin_email,
+            admin_first_name,
+            admin_last_name,
+            acting_user,
+            via,
+        )
+
+
+def _create_store(
+    name,
+    makes,
+    specialties,
+    departments,
+    street,
+    phone,
+    place,
+    time_zone,
+    admin_username,
+    admin_password,
+    admin_email,
+    admin_first_name,
+    admin_last_name,
+    acting_user,
+    via,
+):
     store = create_dealership(
         name=name,
         makes=makes,
@@ -651,10 +691,13 @@ def cancel_invitation(invitation: Invitation, *, acting_user) -> None:
 
 
 def invitation_for_token(token: str) -> Invitation | None:
-    return (
-        Invitation.objects.select_related("dealership", "invited_by")
-        .filter(token_hash=_token_hash(token or ""))
-        .first()
+    return storewall.opened_by_token(
+        lambda: (
+            Invitation.objects.select_related("dealership", "invited_by")
+            .filter(token_hash=_token_hash(token or ""))
+            .first()
+        ),
+        "a staff invitation names its store by its token",
     )
 
 

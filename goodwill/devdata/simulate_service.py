@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from goodwill.core import storewall
 from goodwill.customers.models import Customer, Vehicle
 from goodwill.dealerships.models import User
 from goodwill.service.models import (
@@ -159,6 +160,7 @@ def _ro_rows(n, vehicles, advisors, *, rng, now, next_number, independent_mileag
         )
 
 
+@storewall.as_owner()  # COPY into a walled table is the owner's (core/storewall.py)
 def simulate_service(
     *, repair_orders: int, seed: int = 1, store_ids=None, now=None, independent_mileage=False
 ):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from goodwill.core import storewall
 from goodwill.core.contact import normalise_phone
 from goodwill.customers.actions import create_customer, record_event, set_consent
 from goodwill.customers.models import Customer, CustomerEvent
@@ -207,10 +208,13 @@ def survey_for_token(token: str) -> Survey | None:
     """The survey a link opens, or None (unknown token). Expiry is the caller's answer."""
     if not token or len(token) > 100:
         return None
-    return (
-        Survey.objects.select_related("dealership", "staff", "customer")
-        .filter(token_hash=links.hash_token(token), status=Survey.Status.SENT)
-        .first()
+    return storewall.opened_by_token(
+        lambda: (
+            Survey.objects.select_related("dealership", "staff", "customer")
+            .filter(token_hash=links.hash_token(token), status=Survey.Status.SENT)
+            .first()
+        ),
+        "a survey link names its store by its token",
     )
 
 
@@ -462,10 +466,13 @@ def referral_link_for(customer, *, staff=None, survey=None, at=None) -> Referral
 def referral_link_for_token(token: str) -> ReferralLink | None:
     if not token or len(token) > 100:
         return None
-    return (
-        ReferralLink.objects.select_related("customer", "dealership", "staff")
-        .filter(token_hash=links.hash_token(token), expires_at__gt=timezone.now())
-        .first()
+    return storewall.opened_by_token(
+        lambda: (
+            ReferralLink.objects.select_related("customer", "dealership", "staff")
+            .filter(token_hash=links.hash_token(token), expires_at__gt=timezone.now())
+            .first()
+        ),
+        "a promoter's referral link names its store by its token",
     )
 
 

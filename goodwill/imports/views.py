@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from goodwill.audit.actions import Verb, record
+from goodwill.core import storewall
 from goodwill.core.tenancy import dealer_admin_required, get_visible_or_404, staff_required
 from goodwill.core.text import one_line
 from goodwill.customers.models import Customer
@@ -172,7 +173,9 @@ def errors_csv(request, batch_id):
         for e in errors.iterator(chunk_size=2000):
             yield writer.writerow([e.row, safe_cell(e.column), safe_cell(e.value), e.reason])
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        storewall.in_same_scope(rows()), content_type="text/csv; charset=utf-8"
+    )
     name = one_line(batch.filename.rsplit(".", 1)[0]).replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{name}-errors.csv"'
     return response

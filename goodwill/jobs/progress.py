@@ -35,6 +35,13 @@ def write_live(job) -> None:
             _side = connection.get_new_connection(connection.get_connection_params())
             _side.autocommit = True
         with _side.cursor() as cursor:
+            # Its own connection, so it says itself whose row it writes (core/storewall.py):
+            # the job's store, or across stores for a job of none.
+            cursor.execute(
+                "SELECT set_config('goodwill.store', %s, false),"
+                " set_config('goodwill.all_stores', %s, false)",
+                [str(job.dealership_id or ""), "off" if job.dealership_id else "on"],
+            )
             cursor.execute(
                 f"UPDATE {job._meta.db_table} SET done = %s, total = %s, message = %s,"  # nosec B608 # the model's table name; values are parameters
                 " updated_at = %s WHERE id = %s",

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from goodwill.core import storewall
 from goodwill.jobs import progress as live
 from goodwill.jobs import registry
 from goodwill.jobs.models import Job
@@ -110,7 +111,15 @@ def _finish(job: Job, **fields) -> None:
 
 def run_job(pk: int, now=None) -> str:
     """Run one job (called by the worker with the job's id; django-q2 recycles stale
-    database connections before each task). Returns what happened."""
+    database connections before each task). Returns what happened.
+
+    The worker serves every store: it claims and finishes the job across stores (the
+    second wall, core/storewall.py), and the job's own work acts for the job's store."""
+    with storewall.across_stores("the worker claims and finishes a job of any store"):
+        return _run_job(pk, now)
+
+
+def _run_job(pk: int, now) -> str:
     now = now or timezone.now()
     job = _claim(pk, now)
     if job is None:
@@ -131,7 +140,11 @@ def run_job(pk: int, now=None) -> str:
         # Times a job writes (an email's "Tuesday at 2:30 PM", a history line) are in the
         # store's own zone, as on its pages (`accounts.middleware`).
         zone = job.dealership.zone if job.dealership_id else None
-        with timezone.override(zone), transaction.atomic() if spec.atomic else nullcontext():
+        with (
+            storewall.acting_for(job.dealership_id) if job.dealership_id else nullcontext(),
+            timezone.override(zone),
+            transaction.atomic() if spec.atomic else nullcontext(),
+        ):
             result = spec.func(job, **job.params)
     except ValidationError as exc:  # the user's input: trying again changes nothing
         _finish(
@@ -174,14 +187,20 @@ def run_job(pk: int, now=None) -> str:
 
 
 def run_periodic(name: str):
-    """Run one declared periodic scan (the scheduler's task); returns the scan's answer."""
-    return registry.periodic_job(name).func()
+    """Run one declared periodic scan (the scheduler's task); returns the scan's answer.
+    A scan looks at every store's rows (what is due where), so it runs across stores."""
+    with storewall.across_stores("a periodic scan looks at every store"):
+        return registry.periodic_job(name).func()
 
 
 def sweep(now=None) -> int:
     """Send again what the queue lost: retries whose wait is over, messages never picked
     up, and running jobs whose lease ran out (their worker was killed). Idempotent."""
-    now = now or timezone.now()
+    with storewall.across_stores("the sweep resends every store's lost jobs"):
+        return _sweep(now or timezone.now())
+
+
+def _sweep(now) -> int:
     due = Job.objects.filter(
         Q(status=Job.Status.QUEUED, run_after__lte=now)
         & (Q(sent_at__isnull=True) | Q(sent_at__lt=now - RESEND_AFTER))
@@ -196,7 +215,11 @@ def sweep(now=None) -> int:
 
 def run_due(now=None, *, limit: int = 1000) -> list[Job]:
     """Run, in this process, every job that is due (`goodwill worker --once`, tests)."""
-    now = now or timezone.now()
+    with storewall.across_stores("every store's due jobs"):
+        return _run_due(now or timezone.now(), limit)
+
+
+def _run_due(now, limit: int) -> list[Job]:
     ran = []
     for _ in range(limit):
         pk = (

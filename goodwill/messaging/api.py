@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from goodwill.api.idempotency import run_idempotent
 from goodwill.api.schemas import Error, In, StaffRef, staff_ref
+from goodwill.core import storewall
 from goodwill.core.links import site_url
 from goodwill.core.text import FREE_TEXT, ONE_LINE, check_text
 from goodwill.customers.models import Customer
@@ -210,12 +211,14 @@ def twilio_inbound(request):
         for name in ("To", "From", "MessageSid"):
             check_text(form.get(name, ""), multiline=False)
         check_text(form.get("Body", ""))
-        actions.receive_text(
-            to=form.get("To", ""),
-            sender=form.get("From", ""),
-            body=form.get("Body", ""),
-            provider_id=form.get("MessageSid", ""),
-        )
+        # Nobody signs Twilio's call in: the store is the one whose number was texted.
+        with storewall.across_stores("Twilio's webhook finds the store by the number texted"):
+            actions.receive_text(
+                to=form.get("To", ""),
+                sender=form.get("From", ""),
+                body=form.get("Body", ""),
+                provider_id=form.get("MessageSid", ""),
+            )
     except ValidationError as exc:  # a malformed call: Twilio should not retry it
         raise HttpError(422, " ".join(exc.messages)) from exc
     return HttpResponse(

@@ -46,6 +46,8 @@ class Pro(models.Model):
     own published card). Linked to a real account when their store is on Goodwill."""
 
     EXPORT_NOT_SHARED = "a store's notes on a pro stay that store's; the pro's store has its staff"
+    # The second wall (core/storewall.py): a listed card is the directory, read by every store.
+    ROW_WALL_READ = "listed"
 
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -166,6 +168,8 @@ class ProMake(models.Model):
 
     Copies the pro's location and listing flag so the lookup is one index range scan."""
 
+    ROW_WALL_READ = "listed"  # the directory (core/storewall.py)
+
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
     pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="make_rows")
     make = models.CharField(max_length=40, help_text="Lower-cased")
@@ -193,6 +197,8 @@ class ProMake(models.Model):
 class Partnership(models.Model):
     """An agreement between my store and a pro: mutual once both sides accept (pro on
     Goodwill) or once the proposer marks it agreed (external pro)."""
+
+    ROW_WALL_STORES = ("partner_store",)  # both stores' (core/storewall.py)
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from goodwill.core import storewall
 from goodwill.core.contact import normalise_phone
 from goodwill.core.links import site_url
 from goodwill.customers import duplicates as duplicate_rule
@@ -253,12 +254,15 @@ def pro_link_url(token: str) -> str:
 
 
 def link_for_token(token: str) -> ProLink | None:
-    return (
-        ProLink.objects.select_related(
-            "referral", "referral__sent_by", "referral__from_dealership", "pro", "dealership"
-        )
-        .filter(token_hash=_hash(token))
-        .first()
+    return storewall.opened_by_token(
+        lambda: (
+            ProLink.objects.select_related(
+                "referral", "referral__sent_by", "referral__from_dealership", "pro", "dealership"
+            )
+            .filter(token_hash=_hash(token))
+            .first()
+        ),
+        "an outside pro's link names the sending store by its token",
     )
 
 
@@ -421,10 +425,13 @@ def _send_invitation(invitation_pk: int, token: str) -> None:
 
 
 def invitation_for_token(token: str) -> ProInvitation | None:
-    return (
-        ProInvitation.objects.select_related("pro", "invited_by", "dealership")
-        .filter(token_hash=_hash(token))
-        .first()
+    return storewall.opened_by_token(
+        lambda: (
+            ProInvitation.objects.select_related("pro", "invited_by", "dealership")
+            .filter(token_hash=_hash(token))
+            .first()
+        ),
+        "a pro's invitation names the inviting store by its token",
     )
 
 
@@ -461,7 +468,13 @@ def accept_pro_invitation(token: str, **store_fields):
     """The pro sets up their own store and becomes its first dealer admin, through the same
     `setup_store` as `goodwill setup` (every field checked first, nothing half-made). Then
     the inviting store's network entry is linked to their new account, their card is
-    published in the directory, and both histories say so. Returns (store, user)."""
+    published in the directory, and both histories say so. Returns (store, user).
+    It writes the inviting store's rows and the new store's: across stores."""
+    with storewall.across_stores("a pro's invitation sets up their store beside the inviter's"):
+        return _accept_pro_invitation(token, **store_fields)
+
+
+def _accept_pro_invitation(token: str, **store_fields):
     invitation = _locked_open(token)
     pro = invitation.pro
     store_fields.setdefault("admin_email", invitation.email)

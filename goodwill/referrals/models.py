@@ -94,6 +94,9 @@ class Referral(models.Model):
     CLOSED = (Status.WON, Status.LOST, Status.RETURNED)
     EARNED = (Source.UNPROMPTED, Source.CARD)
 
+    # The second wall (core/storewall.py): the sender's rows and the receiver's.
+    ROW_WALL_STORES = ("to_dealership",)
+
     # `dealership` is the sender (the tenant-FK convention); `from_dealership` repeats it so
     # the two sides read symmetrically in queries. `to_dealership` is null only for a pro who
     # is not on Goodwill (they get an email with the ADF lead instead of an inbox row).
@@ -284,6 +287,9 @@ class ReferralEvent(models.Model):
     """Append-only lifecycle of a referral, seen by both stores; each store reads the notes
     `ReferralEventQuerySet.seen_by` allows it."""
 
+    # The second wall (core/storewall.py): also the rows of a referral the store can see.
+    ROW_WALL_THROUGH = "referral"
+
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
@@ -384,6 +390,9 @@ class ReferralPolicy(models.Model):
 class ThankYou(models.Model):
     """A task to thank whoever brought a won referral, with a ready-made note."""
 
+    # The second wall (core/storewall.py): also the rows of a referral the store can see.
+    ROW_WALL_THROUGH = "referral"
+
     class Status(models.TextChoices):
         OPEN = "open", "To do"
         DONE = "done", "Sent"
@@ -447,6 +456,9 @@ class ThankYou(models.Model):
 
 class Reward(models.Model):
     """An optional bird-dog fee / spiff for a won referral, waiting for a manager's approval."""
+
+    # The second wall (core/storewall.py): also the rows of a referral the store can see.
+    ROW_WALL_THROUGH = "referral"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils.text import slugify
 
+from goodwill.core import storewall
 from goodwill.customers.models import Customer
 from goodwill.dealerships.models import Dealership, StaffEvent, User
 from goodwill.devdata import fake
@@ -219,6 +220,8 @@ def _trigram_migration():
     return importlib.import_module("goodwill.customers.migrations.0005_store_name_grams")
 
 
+# COPY into walled tables and the trigger switch are the owner's (core/storewall.py).
+@storewall.as_owner()
 def simulate(
     *,
     dealerships: int,

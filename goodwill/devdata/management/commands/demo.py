@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from goodwill.core import storewall
 from goodwill.core.management.commands.serve import run_gunicorn
 from goodwill.dealerships.models import Dealership
 from goodwill.devdata import demo
@@ -40,13 +41,15 @@ class Command(BaseCommand):
         if reset:
             self._reset()
         self.stdout.write(f"Database: {connection.settings_dict['NAME']}")
-        call_command("migrate", interactive=False, verbosity=0)
-        if not Dealership.objects.exists():
-            self.stdout.write("Seeding the demo network (first run)…")
-            demo.seed(seed=seed, stdout=self.stdout)
-        else:
-            self.stdout.write("Reusing existing data (use --reset to start over).")
-        self.stdout.write(demo.logins_text())
+        migrate()
+        # The seeding writes every demo store's rows, and the logins are every store's.
+        with storewall.across_stores("the demo seeds every store and lists their logins"):
+            if not Dealership.objects.exists():
+                self.stdout.write("Seeding the demo network (first run)…")
+                demo.seed(seed=seed, stdout=self.stdout)
+            else:
+                self.stdout.write("Reusing existing data (use --reset to start over).")
+            self.stdout.write(demo.logins_text())
         if no_serve:
             return
         # Links in the demo's emails point at the demo itself (the worker inherits it).
@@ -73,6 +76,19 @@ class Command(BaseCommand):
             raise CommandError(
                 "--reset on PostgreSQL needs GOODWILL_ALLOW_RESET=1 (it erases everything)."
             )
+
+
+def migrate() -> None:
+    """As the owner of the tables when DATABASE_OWNER_URL says who that is (in a process of
+    its own: this one stays connected as the application's role), else in this process."""
+    if connection.vendor == "postgresql" and os.environ.get("DATABASE_OWNER_URL"):
+        subprocess.run(  # nosec B603 # our own interpreter and module, no shell
+            [sys.executable, "-m", "goodwill.cli", "migrate", "--verbosity", "0"],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "goodwill.settings"},
+            check=True,
+        )
+        return
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 def demo_site_url(host: str, port: int) -> str:

@@ -11,7 +11,7 @@ from django.db import close_old_connections
 from django_q.cluster import Cluster
 
 from goodwill.jobs import registry
-from goodwill.jobs.queue import run_due, sync_schedules
+from goodwill.jobs.queue import run_due, run_periodic, sync_schedules
 
 
 class Command(BaseCommand):
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         for p in periodic:
             started = time.monotonic()
             try:
-                result = p.func()
+                result = run_periodic(p.name)  # as the scheduler runs it: across stores
             except Exception as exc:  # one broken scan never stops the others
                 self.stderr.write(f"{p.name}: failed ({type(exc).__name__}: {exc})")
             else:

@@ -1,0 +1,1 @@
+from goodwill.network.tests.personas import carol_card, carol_pro  # noqa: F401
