@@ -170,10 +170,12 @@ def _copy(cursor, table: str, names: str):
         return
     stage = quote(f"goodwill_stage_{table}")
     with transaction.atomic():
+        # The copied columns' types only (no NOT NULL: a row may leave its id to the table).
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {quote(table)}) ON COMMIT DROP"
+            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "  # nosec B608 # names from the model, quoted
+            f"SELECT {names} FROM {quote(table)} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
             yield copy
         cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {stage}")  # nosec B608 # table and column names from the model, quoted; no values
-        cursor.execute(f"TRUNCATE {stage}")
+        cursor.execute(f"DROP TABLE {stage}")

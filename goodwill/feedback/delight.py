@@ -12,6 +12,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from goodwill.core import storewall
 from goodwill.dealerships.models import Dealership
 from goodwill.feedback.models import Department, SurveyResponse
 from goodwill.feedback.reports import CATEGORIES, answers_since, nps
@@ -155,13 +156,16 @@ def stores_over_time(user, months: int = MONTHS) -> list[Series]:
     own = user.dealership
     by_pk = {d.pk: d for d in stores}
     rows = SurveyResponse.objects.filter(dealership__in=stores)
-    series = _over_time(
-        rows,
-        "dealership_id",
-        own,
-        months,
-        lambda pk: (by_pk[pk].name, "" if pk == own.pk else None),
-    )
+    # The group's figures are counted over the other stores' answers (the second wall,
+    # core/storewall.py); only the counts leave this function.
+    with storewall.across_stores("a dealer group's NPS figures count each store's answers"):
+        series = _over_time(
+            rows,
+            "dealership_id",
+            own,
+            months,
+            lambda pk: (by_pk[pk].name, "" if pk == own.pk else None),
+        )
     return sorted(series, key=lambda s: (s.link is None, s.label))
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from goodwill.core import storewall
 from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.network.models import CardPhoto, NetworkEvent, Partnership, Pro, ProMake
 
@@ -289,8 +290,16 @@ def _set_status(partnership, status, *, acting_user, reason=""):
     )
 
 
+def answer_partnership(partnership: Partnership, *, acting_user, **answer):
+    """The partner store's side writes the proposer's history of its card too: across the
+    two stores (the second wall, core/storewall.py); the checks inside still decide who
+    may answer."""
+    with storewall.across_stores("a partnership's answer is written on both stores' rows"):
+        return _answer_partnership(partnership, acting_user=acting_user, **answer)
+
+
 @transaction.atomic
-def answer_partnership(partnership: Partnership, *, acting_user, accept: bool, reason=""):
+def _answer_partnership(partnership: Partnership, *, acting_user, accept: bool, reason=""):
     """The partner store's answer. Only the other side answers a proposal on Goodwill."""
     partnership = (
         Partnership.objects.select_for_update().select_related("pro").get(pk=partnership.pk)
@@ -322,8 +331,16 @@ def mark_agreed(partnership: Partnership, *, acting_user, reason=""):
     return partnership
 
 
+def end_partnership(partnership: Partnership, *, acting_user, **answer):
+    """The partner store's side writes the proposer's history of its card too: across the
+    two stores (the second wall, core/storewall.py); the checks inside still decide who
+    may answer."""
+    with storewall.across_stores("a partnership's answer is written on both stores' rows"):
+        return _end_partnership(partnership, acting_user=acting_user, **answer)
+
+
 @transaction.atomic
-def end_partnership(partnership: Partnership, *, acting_user, reason=""):
+def _end_partnership(partnership: Partnership, *, acting_user, reason=""):
     partnership = (
         Partnership.objects.select_for_update().select_related("pro").get(pk=partnership.pk)
     )

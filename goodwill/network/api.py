@@ -206,14 +206,14 @@ def propose(request, pro_id: UUID, payload: PartnershipIn):
 
 def _get_partnership(request, partnership_id) -> Partnership:
     return get_object_or_404(
-        Partnership.objects.visible_to(request.user).select_related("pro", "dealership"),
+        Partnership.objects.read_by(request.user),
         public_id=partnership_id,
     )
 
 
 @router.get("/partnerships", response=list[PartnershipOut])
 def list_partnerships(request):
-    qs = Partnership.objects.visible_to(request.user).select_related("pro", "dealership")
+    qs = Partnership.objects.read_by(request.user)
     return [partnership_out(p, request.user) for p in qs[:500]]
 
 

@@ -234,6 +234,16 @@ class Partnership(models.Model):
             me = user.dealership_id
             return self.filter(Q(dealership_id=me) | Q(partner_store_id=me))
 
+        def read_by(self, user):
+            """`visible_to`, with the proposer's card of the pro fetched apart: the partner
+            store never joins it (it is the proposer's row, behind the second wall, where an
+            inner join would drop the whole proposal); there `pro` is None."""
+            return (
+                self.visible_to(user)
+                .select_related("dealership", "proposed_by")
+                .prefetch_related("pro")
+            )
+
     objects = QuerySet.as_manager()
 
     class Meta:

@@ -30,9 +30,7 @@ def get_pro_for_user(request, pro_id) -> Pro:
 
 def get_partnership_for_user(request, partnership_id) -> Partnership:
     return get_visible_or_404(
-        Partnership.objects.visible_to(request.user).select_related(
-            "pro", "dealership", "proposed_by"
-        ),
+        Partnership.objects.read_by(request.user),
         public_id=partnership_id,
     )
 

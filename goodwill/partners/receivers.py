@@ -8,6 +8,7 @@
 
 Receivers run inside the sender's transaction."""
 
+from goodwill.core import storewall
 from goodwill.network.models import Pro
 from goodwill.outreach.signals import experience_completed
 from goodwill.partners import actions
@@ -32,13 +33,15 @@ def on_referral_sent(sender, *, referral: Referral, at, **kwargs) -> None:
         )
     receiver = referral.to_dealership_id
     if receiver and receiver != referral.from_dealership_id:
-        card = Pro.objects.filter(
-            dealership_id=receiver, user_id=referral.sent_by_id, is_active=True
-        ).first()
-        if card is not None:
-            actions.ensure_partner(
-                receiver, pro=card, at=at, reason=f"Sent us {referral.shared_first_name}"
-            )
+        # The receiving store's own rows, written from the sender's request.
+        with storewall.across_stores("the receiver's card of the sender becomes its partner"):
+            card = Pro.objects.filter(
+                dealership_id=receiver, user_id=referral.sent_by_id, is_active=True
+            ).first()
+            if card is not None:
+                actions.ensure_partner(
+                    receiver, pro=card, at=at, reason=f"Sent us {referral.shared_first_name}"
+                )
 
 
 def on_experience_completed(sender, *, customer, department, at, staff=None, **kwargs) -> None:

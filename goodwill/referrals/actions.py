@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from goodwill.audit import actions as audit
+from goodwill.core import storewall
 from goodwill.customers.actions import record_event, set_consent
 from goodwill.customers.models import Consent, Customer, CustomerEvent
 from goodwill.dealerships.models import Dealership, StaffEvent, User
@@ -271,7 +272,9 @@ def send_referral(
         referral.shared_email = customer.primary_email
         referral.shared_note = note[:1000]
     if referral.to_dealership_id:
-        policy = policy_for(referral.to_dealership_id)
+        # The receiving store's hours of acknowledgement (its row, behind the second wall).
+        with storewall.across_stores("a referral's due time follows the receiver's policy"):
+            policy = policy_for(referral.to_dealership_id)
         receiver = (
             store
             if referral.to_dealership_id == store.id
@@ -288,9 +291,10 @@ def send_referral(
         Pro.objects.filter(pk=pro.pk).update(sent_count=F("sent_count") + 1)
         if pro.user_id:
             # Reciprocity seen from the other side: the receiving store's card of our sender.
-            Pro.objects.filter(dealership_id=pro.store_id, user=acting_user).update(
-                received_count=F("received_count") + 1
-            )
+            with storewall.across_stores("the receiver's card of the sender counts it"):
+                Pro.objects.filter(dealership_id=pro.store_id, user=acting_user).update(
+                    received_count=F("received_count") + 1
+                )
     shared = _shared_fields(referral)
     if kind == Referral.Kind.PARTNER:
         record_event(
@@ -399,6 +403,27 @@ def transition(
         raise ValidationError({"via": ["Unknown way of reporting."]})
     elif acting_user is None or not can_work(referral, acting_user):
         raise PermissionDenied("Only the receiving store works this referral.")
+    # Allowed: the outcome is written on both stores' rows — the sender's card of the pro
+    # learns, the sender's customer is thanked and surveyed (the second wall,
+    # core/storewall.py; the receiver's pages never read those rows).
+    with storewall.across_stores("a referral's outcome is written on both stores' rows"):
+        return _apply_transition(
+            referral,
+            action,
+            acting_user=acting_user,
+            via=via,
+            note=note,
+            value=value,
+            reason=reason,
+            reward_amount=reward_amount,
+            at=at,
+            notify=notify,
+        )
+
+
+def _apply_transition(
+    referral, action, *, acting_user, via, note, value, reason, reward_amount, at, notify
+) -> Referral:
     allowed, new = TRANSITIONS[action]
     if referral.status not in allowed:
         raise ValidationError(

@@ -10,7 +10,7 @@ from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Prefetch, Q, Value, When
@@ -231,8 +231,12 @@ class Referral(models.Model):
                 return self.to_user.display_name
             return self.get_to_department_display_value()
         # `pro` is the sender's card: None on the receiving side (`read_by`), which names
-        # its own person and store instead.
-        pro = self.pro if self.pro_id else None
+        # its own person and store instead; a received row loaded some other way finds no
+        # card on PostgreSQL (the sender's row, behind the second wall).
+        try:
+            pro = self.pro if self.pro_id else None
+        except ObjectDoesNotExist:
+            pro = None
         if pro is not None:
             return str(pro)
         if self.to_user_id:
