@@ -76,6 +76,24 @@ def test_an_anonymous_request_sees_no_stores_rows_and_a_bad_token_opens_none(
 
 
 @postgresql
+def test_a_public_link_finds_its_row_across_stores_then_acts_for_that_store_only(
+    customer, outsider_customer
+):
+    """What a survey, promoter or invitation link does: nobody is signed in, the token's
+    row names the store."""
+
+    def view(request):
+        before = unscoped_customers(request)
+        row = storewall.opened_by_token(
+            lambda: Customer.objects.filter(pk=outsider_customer.pk).first(), "a test link"
+        )
+        return before, row, unscoped_customers(request)
+
+    before, row, after = in_request(None, view, path="/s/token/")
+    assert (before, row, after) == (set(), outsider_customer, {outsider_customer.dealership_id})
+
+
+@postgresql
 def test_a_request_cannot_write_into_another_store(alice, outsider_customer, store_b):
     def view(request):
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
