@@ -332,6 +332,8 @@ def as_owner(using: str = DEFAULT_DB_ALIAS):
         yield
     finally:
         _owner_depth -= 1
-        if connection.connection is not None and not connection.connection.closed:
+        # The outermost block puts the start-up role back (an inner one, a batch inside
+        # `simulate`, leaves the owner's work around it as the owner).
+        if not _owner_depth and connection.connection is not None:
             with connection.cursor() as cursor:
                 cursor.execute("RESET ROLE")

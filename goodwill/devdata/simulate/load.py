@@ -412,6 +412,7 @@ def _check_batch(cur, chunk: Chunk, result: ChunkRows) -> None:
 _FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {}
 
 
+@storewall.as_owner()  # COPY and the trigger switch, also when called alone (a worker, a test)
 def copy_chunk(chunk: Chunk, result: ChunkRows, copy_sql: dict[str, str]) -> None:
     """COPY one batch in one transaction.
 
