@@ -249,10 +249,11 @@ def switch_to(store, using: str = DEFAULT_DB_ALIAS) -> None:
     """Inside a scope (a request's), act for `store` from now until the scope ends: the
     API once the token is known, sign-in, a public link once its token names the store.
     Outside any scope it does nothing (a test's or a command's direct call must not narrow
-    its connection for good)."""
+    its connection for good), and inside an `across_stores` block too (a link looked up
+    again by an action that writes both stores' rows, e.g. a pro's invitation accepted)."""
     connection = connections[using]
     stack = _stack(connection)
-    if not stack:
+    if not stack or stack[-1][1]:
         return
     stack[-1] = (_store_id(store), False)
     _send(connection, stack[-1])

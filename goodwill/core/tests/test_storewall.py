@@ -219,5 +219,9 @@ def test_scopes_stack_and_put_back_what_was_there(db):
     assert storewall.acting_store() is None
     storewall.switch_to(5)  # outside any scope: nothing to narrow
     assert storewall.acting_store() is None
+    with storewall.across_stores("an action writing both stores' rows"):
+        storewall.switch_to(6)  # a link looked up again inside it: stays across
+        assert storewall.acting_store() == (None, True)
+    assert storewall.acting_store() is None
     with pytest.raises(ValueError, match="reason"):
         storewall.across_stores("")
