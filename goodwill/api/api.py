@@ -45,6 +45,9 @@ FRAMEWORK_ANSWERS = {
 }
 
 
+SERVER_PAGE = {"text/html": {"schema": {"type": "string"}}}
+
+
 class GoodwillAPI(NinjaAPI):
     def get_openapi_schema(self, **kw):
         schema = super().get_openapi_schema(**kw)
@@ -66,7 +69,8 @@ class GoodwillAPI(NinjaAPI):
                     if applies and status not in operation["responses"]:
                         operation["responses"][status] = {
                             "description": FRAMEWORK_ANSWERS[status],
-                            "content": error,
+                            # gunicorn's own page: Goodwill never saw the request.
+                            "content": SERVER_PAGE if status == "414" else error,
                         }
         return schema
 

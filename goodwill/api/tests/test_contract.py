@@ -81,4 +81,6 @@ def test_every_operation_with_parameters_documents_the_servers_414(client):
     with_parameters = [op for op in operations if op.get("parameters")]
     assert with_parameters
     assert all("414" in op["responses"] for op in with_parameters)
+    # gunicorn's page, not Goodwill's JSON: the document says which.
+    assert all(list(op["responses"]["414"]["content"]) == ["text/html"] for op in with_parameters)
     assert not any("414" in op["responses"] for op in operations if not op.get("parameters"))
