@@ -50,6 +50,17 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _apply_fields(customer, fields: dict) -> dict:
+    """Set the fields that differ; their changes as the history shows them ([old, new])."""
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(customer, name)
+        if old != value:
+            changes[name] = [_text(old), _text(value)]
+            setattr(customer, name, value)
+    return changes
+
+
 def _normalised_contact_points(phones, emails, region) -> tuple[dict, dict]:
     errors, clean_phones, clean_emails = {}, {}, {}
     for label, raw in (phones or {}).items():
@@ -390,12 +401,7 @@ def update_customer(
     # that this change would make stale.
     getattr(customer, "_prefetched_objects_cache", {}).clear()
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    changes = {}
-    for name, value in fields.items():
-        old = getattr(customer, name)
-        if old != value:
-            changes[name] = [_text(old), _text(value)]
-            setattr(customer, name, value)
+    changes = _apply_fields(customer, fields)
     if changes:
         customer.refresh_search_name()
         _validate_customer(customer)

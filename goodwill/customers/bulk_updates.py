@@ -26,9 +26,9 @@ from goodwill.core.bulk import copy_rows
 from goodwill.core.contact import normalise_email, normalise_phone
 from goodwill.customers.actions import (
     CUSTOMER_FIELDS,
+    _apply_fields,
     _detail_changes,
     _detail_rows,
-    _text,
 )
 from goodwill.customers.models import (
     ContactDetail,
@@ -75,13 +75,8 @@ class Pending:
             raise TypeError(f"unknown customer fields: {sorted(unknown)}")
         c = self.customer
         kept = {name: getattr(c, name) for name in (*fields, "search_name")}
-        changes = {}
         try:
-            for name, value in fields.items():
-                old = getattr(c, name)
-                if old != value:
-                    changes[name] = [_text(old), _text(value)]
-                    setattr(c, name, value)
+            changes = _apply_fields(c, fields)
             if changes:
                 c.refresh_search_name()
                 _validate_customer(c)
@@ -134,32 +129,27 @@ class Pending:
         return changes
 
     def _contact_points(self, phones: dict, emails: dict) -> tuple[dict, dict, dict]:
-        errors, add_phones, add_emails, changes = {}, {}, {}, {}
-        for label, raw in phones.items():
-            try:
-                number = normalise_phone(raw, self.region)
-            except ValidationError as exc:
-                errors[f"phone_{label}"] = exc.messages
-                continue
-            if label in self.phones:
-                raise ValueError(f"the {label} phone is taken: a fill-in only adds")
-            if number:
-                add_phones[label] = number
-                changes[f"{label} phone"] = ["", number]
-        for label, raw in emails.items():
-            try:
-                address = normalise_email(raw)
-            except ValidationError as exc:
-                errors[f"email_{label}"] = exc.messages
-                continue
-            if label in self.emails:
-                raise ValueError(f"the {label} email is taken: a fill-in only adds")
-            if address:
-                add_emails[label] = address
-                changes[f"{label} email"] = ["", address]
+        errors, changes = {}, {}
+        added = {"phone": {}, "email": {}}
+        kinds = (
+            ("phone", phones, self.phones, lambda raw: normalise_phone(raw, self.region)),
+            ("email", emails, self.emails, normalise_email),
+        )
+        for kind, given, taken, normalise in kinds:
+            for label, raw in given.items():
+                try:
+                    value = normalise(raw)
+                except ValidationError as exc:
+                    errors[f"{kind}_{label}"] = exc.messages
+                    continue
+                if label in taken:
+                    raise ValueError(f"the {label} {kind} is taken: a fill-in only adds")
+                if value:
+                    added[kind][label] = value
+                    changes[f"{label} {kind}"] = ["", value]
         if errors:
             raise ValidationError(errors)
-        return add_phones, add_emails, changes
+        return added["phone"], added["email"], changes
 
 
 def lock_for_update(dealership, ids) -> dict[int, Pending]:

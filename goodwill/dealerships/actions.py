@@ -345,81 +345,45 @@ def setup_store(
     # A store that does not exist yet is nobody's scope: its first rows are written across
     # stores (core/storewall.py), whoever asks (the first-run page, `goodwill setup`, a pro).
     with storewall.across_stores("a new store and its first admin are set up"):
-        return _create_store(
-            name,
-            makes,
-            specialties,
-            departments,
-            street,
-            phone,
-            place,
-            time_zone,
-            admin_username,
-            admin_password,
-            admin_email,
-            admin_first_name,
-            admin_last_name,
-            acting_user,
-            via,
+        store = create_dealership(
+            name=name,
+            makes=makes,
+            specialties=clean_list(specialties or []),
+            departments=list(departments)
+            if departments is not None
+            else ["sales", "service", "parts", "fails"],
+            street=street.strip(),
+            phone=phone.strip(),
+            postal_code=place.postal_code,
+            city=place.city,
+            region=place.region,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            time_zone=time_zone,
         )
-
-
-def _create_store(
-    name,
-    makes,
-    specialties,
-    departments,
-    street,
-    phone,
-    place,
-    time_zone,
-    admin_username,
-    admin_password,
-    admin_email,
-    admin_first_name,
-    admin_last_name,
-    acting_user,
-    via,
-):
-    store = create_dealership(
-        name=name,
-        makes=makes,
-        specialties=clean_list(specialties or []),
-        departments=list(departments)
-        if departments is not None
-        else ["sales", "service", "parts", "fails"],
-        street=street.strip(),
-        phone=phone.strip(),
-        postal_code=place.postal_code,
-        city=place.city,
-        region=place.region,
-        latitude=place.latitude,
-        longitude=place.longitude,
-        time_zone=time_zone,
-    )
-    admin = create_staff(
-        store,
-        username=admin_username,
-        role=User.Role.DEALER_ADMIN,
-        password=admin_password,
-        email=admin_email,
-        first_name=admin_first_name.strip(),
-        last_name=admin_last_name.strip(),
-    )
-    StaffEvent.objects.create(
-        dealership=store,
-        user=admin,
-        actor=acting_user or admin,
-        verb="store_created",
-        changes={
-            "name": ["", name],
-            "makes": ["", ", ".join(makes)],
-            "postal_code": ["", place.postal_code],
-            "time_zone": ["", time_zone],
-            "via": ["", via],
-        },
-    )
-    return store, admin
+        admin = create_staff(
+            store,
+            username=admin_username,
+            role=User.Role.DEALER_ADMIN,
+            password=admin_password,
+            email=admin_email,
+            first_name=admin_first_name.strip(),
+            last_name=admin_last_name.strip(),
+        )
+        StaffEvent.objects.create(
+            dealership=store,
+            user=admin,
+            actor=acting_user or admin,
+            verb="store_created",
+            changes={
+                "name": ["", name],
+                "makes": ["", ", ".join(makes)],
+                "postal_code": ["", place.postal_code],
+                "time_zone": ["", time_zone],
+                "via": ["", via],
+            },
+        )
+        return store, admin
 
 
 # --------------------------------------------------------------------------- store profile
