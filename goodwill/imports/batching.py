@@ -226,7 +226,7 @@ def process(
         near = in_file.candidates(typed)
         cands = [in_file.recs[k] if k in in_file.recs else db[k] for k in found if k in db]
         cands += [in_file.recs[k] for k in near if k not in found]
-        scored = score_candidates(typed, cands)
+        scored = score_candidates(typed, cands, at_least=LIKELY)
         best = min(scored, key=lambda m: (-m[0], _order(m[1]))) if scored else None
         kind = _kind(best)
         if rec.nameless:
