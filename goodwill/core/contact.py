@@ -21,7 +21,8 @@ def _valid_for_us(number) -> bool:
     metadata, so it is tried by its number types), then checks the number again for that
     region — twice the same patterns for a US number. Valid for the US implies valid, so
     `_valid_for_us(n) or is_valid_number(n)` is `is_valid_number(n)`. An import reads a
-    phone a row: 42 % of `build_record`'s time was `normalise_phone`, this halved it."""
+    phone a row (`normalise_phone` was 42 % of `build_record`): 16.1 → 9.5 µs a phone (the
+    19,809 phones of `bench/bench_import.py`'s 20,000-row file, min of 5 runs)."""
     return phonenumbers.is_valid_number_for_region(number, "US")
 
 

@@ -332,8 +332,8 @@ def score_candidates(
     worth showing, unsorted: the scoring of `find_likely_matches`, shared with imports.
     `at_least` (imports): a candidate whose `matching.Bound` says it cannot reach this score
     is left out before it is compared; every candidate that can is scored as without it, so
-    the best one, when it reaches `at_least`, is the same. Measured in the import (20,000
-    rows, 10,000 customers, in-process): see docs/closing-notes/issue-10.md."""
+    the best one, when it reaches `at_least`, is the same. Measured on a 20,000-row import's
+    candidates (3.2 a row): 59.6 → 22.8 µs a row (docs/closing-notes/issue-10.md)."""
     floor = None
     if at_least is not None:
         # A log-odds below any that rounds to at_least per cent (one per cent of margin).

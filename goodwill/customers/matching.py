@@ -533,9 +533,9 @@ class Bound:
 
     Imports ask only "can this candidate reach likely?" (`duplicates.score_candidates(
     at_least=…)`): nine in ten of a row's candidates (a namesake found by its Soundex code,
-    with another phone and ZIP) cannot. Measured on the 63,922 candidates of the 20,000-row
-    import (`bench/bench_import.py`'s file, 10,000 customers): 6,213 kept; the figures
-    are in docs/closing-notes/issue-10.md."""
+    with another phone and ZIP) cannot. Measured on the 63,922 (row, candidate) pairs of a
+    20,000-row import (`bench/bench_import.py`'s file, 10,000 customers): 6,213 kept, and
+    `score_candidates` 59.6 → 22.8 µs a row (CPU, min of 5 runs, load 9–10)."""
 
     def __init__(self, weights: Weights = DEFAULT_WEIGHTS):
         t = weights.table
