@@ -36,15 +36,15 @@ def token_user(token: str, using: str = "default") -> User | None:
     (`User.objects.select_related("dealership").filter(api_tokens__…)[:1]`) was 31 % of the
     CPU of a GET of one customer; this one is 6 %, the query's execution included (cProfile
     with a CPU clock, 200 GETs: 2.07 s → 0.29 s, `bench/profile_request.py --endpoint get
-    --profile 200`, 1 M customers). Issue 10's closing note, "http" section."""
+    --profile 200`, 1 M customers). Issue 10's closing note, "http" section.
+
+    On PostgreSQL the token row is read by `goodwill_token_user` (migration `api.0004`), the
+    one place the lookup crosses the second wall: the request no longer opens the wall
+    around the lookup and closes it again, two round trips of every API request."""
     connection = connections[using]
     sql, user_columns, store_columns = _token_user_sql(using)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    # Before the token is known no store is: the lookup itself crosses the wall.
-    with (
-        storewall.across_stores("the API token lookup", using),
-        connection.cursor() as cursor,
-    ):
+    with connection.cursor() as cursor:
         cursor.execute(sql, [hash_token(token), now])
         row = cursor.fetchone()
     if row is None:
@@ -88,6 +88,16 @@ def _token_user_sql(using: str) -> tuple[str, list, list]:
     columns = [f"u.{quote(f.column)}" for f in User._meta.concrete_fields] + [
         f"d.{quote(f.column)}" for f in Dealership._meta.concrete_fields
     ]
+    if connection.vendor == "postgresql":
+        # Before the token is known no store is: the token table is read by the one function
+        # that crosses the second wall for it (core/storewall.py); the user and the store
+        # are not walled (sign-in reads them too).
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {user} u "  # nosec B608 # names from the models, quoted; the token is a parameter
+            f"JOIN {store} d ON d.{quote('id')} = u.{quote('dealership_id')} "
+            f"WHERE u.{quote('id')} = goodwill_token_user(%s, %s) AND u.{quote('is_active')}"
+        )
+        return sql, user_columns, store_columns
     sql = (
         f"SELECT {', '.join(columns)} FROM {token} t "  # nosec B608 # names from the models, quoted; the token is a parameter
         f"JOIN {user} u ON u.{quote('id')} = t.{quote('user_id')} "

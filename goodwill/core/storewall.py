@@ -183,25 +183,56 @@ def _stack(connection) -> list:
 
 def _send(connection, scope) -> None:
     """Put `scope` ((store id or None, across all stores) or None for the connection's
-    start-up values) on the open connection, over the driver (no Django query)."""
+    start-up values) on the open connection, over the driver (no Django query).
+
+    A scope already on the connection is not sent again when that is certain: the last send
+    happened outside any transaction (autocommit: it is committed, no rollback can take it
+    back) on this very driver connection, and nothing was sent inside a transaction since
+    (such a send forgets what is known). An API request sent five round trips for the wall
+    (the middleware's empty scope, the token lookup's way in and out, the token's store,
+    RESET at the end); the empty scope after the previous request's RESET is one of the
+    ones skipped (`api.auth` no longer crosses the wall for its lookup: two more). What RESET
+    leaves is the connection's start-up values, read once when it opens (`_on_connect`):
+    none in production, every store in the test suite (conftest)."""
     raw = connection.connection
     if connection.vendor != "postgresql" or raw is None or raw.closed:
         return
     if raw.info.transaction_status == _IN_ERROR:
+        connection._storewall_on = None
         return  # the rollback that follows puts the setting back with the rest
+    startup = getattr(connection, "_storewall_startup", None)
+    state = scope or (startup[1] if startup and startup[0] is raw else None)  # None: unknown
+    known = getattr(connection, "_storewall_on", None)
+    if raw.autocommit and known is not None and known[0] is raw and known[1] == state:
+        return
     if scope is None:
         raw.execute(f"RESET {STORE}; RESET {ALL_STORES}")
-        return
-    store, everywhere = scope
-    raw.execute(
-        "SELECT set_config(%s, %s, false), set_config(%s, %s, false)",
-        [STORE, "" if store is None else str(store), ALL_STORES, "on" if everywhere else "off"],
-    )
+    else:
+        store, everywhere = scope
+        raw.execute(
+            "SELECT set_config(%s, %s, false), set_config(%s, %s, false)",
+            [STORE, "" if store is None else str(store), ALL_STORES, "on" if everywhere else "off"],
+        )
+    connection._storewall_on = (raw, state) if raw.autocommit and state is not None else None
+
+
+def _startup_scope(connection) -> None:
+    """Remember what RESET puts back on this driver connection (see `_send`)."""
+    raw = connection.connection
+    row = raw.execute(
+        "SELECT current_setting(%s, true), current_setting(%s, true)", [STORE, ALL_STORES]
+    ).fetchone()
+    state = (int(row[0]) if row[0] else None, row[1] == "on")
+    connection._storewall_startup = (raw, state)
+    connection._storewall_on = (raw, state) if raw.autocommit else None
 
 
 def _on_connect(sender, connection, **kwargs):
-    if _owner_depth and connection.vendor == "postgresql":
+    if connection.vendor != "postgresql":
+        return
+    if _owner_depth:
         connection.connection.execute("SET ROLE NONE")  # see as_owner
+    _startup_scope(connection)
     stack = getattr(connection, "_storewall_scopes", None)
     if stack:
         _send(connection, stack[-1])
