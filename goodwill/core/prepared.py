@@ -168,11 +168,17 @@ class Prepared:
                 self._shapes.popitem(last=False)
         return compiled
 
-    def rows(self, key: tuple, values: dict[str, Any], *, using: str = "default") -> list[dict]:
+    def sql(self, key: tuple, values: dict[str, Any], *, using: str = "default"):
+        """(SQL, params) of the shape with these values, to run inside a larger statement
+        (`customers.writes`: the duplicate rule's lookup guards a create), or None when
+        the shape cannot be prepared."""
         compiled = self.compiled(key, values, using)
-        if compiled is None:  # the ORM, as any queryset
-            return list(self.build(key, **values).using(using))
-        connection = connections[using]
+        if compiled is None:
+            return None
+        return compiled.sql, self._params(compiled, values, connections[using])
+
+    @staticmethod
+    def _params(compiled: _Compiled, values: dict[str, Any], connection) -> list:
         params = list(compiled.params)
         for position, name, mode, pattern in compiled.slots:
             value = values[name]
@@ -183,6 +189,14 @@ class Prepared:
             elif mode == "like":
                 value = pattern.format(connection.ops.prep_for_like_query(value))
             params[position] = value
+        return params
+
+    def rows(self, key: tuple, values: dict[str, Any], *, using: str = "default") -> list[dict]:
+        compiled = self.compiled(key, values, using)
+        if compiled is None:  # the ORM, as any queryset
+            return list(self.build(key, **values).using(using))
+        connection = connections[using]
+        params = self._params(compiled, values, connection)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             found = cursor.fetchall()

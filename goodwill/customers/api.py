@@ -25,7 +25,7 @@ from goodwill.api.schemas import (
     text_param,
 )
 from goodwill.audit.actions import Ref, Verb, record
-from goodwill.customers import actions, reads
+from goodwill.customers import actions, reads, writes
 from goodwill.customers.duplicates import LikelyDuplicate
 from goodwill.customers.models import (
     Consent,
@@ -210,13 +210,16 @@ class EventOut(Schema):
     reason: str
 
 
-def customer_out(c: Customer) -> dict:
+def customer_out(c: Customer, contact: tuple | None = None) -> dict:
     """The answer for one customer instance (a create's, an update's); the reads answer
     from `.values()` rows with `customers.reads.answers`, which makes the same dict. A
     create's instance carries the phones and emails it wrote (`create_customer`); others
-    read them in one query."""
+    read them in one query. `contact`: (phones, emails) as the answer lists them, for a
+    customer about to be written (`customers.writes`)."""
     loaded = getattr(c, "_prefetched_objects_cache", {})
-    if "phones" in loaded and "emails" in loaded:
+    if contact is not None:
+        phones, emails = contact
+    elif "phones" in loaded and "emails" in loaded:
         phones = [{"label": p.label, "number": p.number} for p in c.phones.all()]
         emails = [{"label": e.label, "address": e.address} for e in c.emails.all()]
     else:
@@ -334,20 +337,42 @@ def create_customer(request, payload: CustomerIn):
     VIN: then 409 with the matches and why, and nothing is written. Send the same body with
     `"confirm_new": true` (and a new Idempotency-Key) to create anyway."""
 
-    def create():
-        fields = payload.dict(exclude={"phones", "emails", "confirm_new"})
+    fields = payload.dict(exclude={"phones", "emails", "confirm_new"})
+    phones, emails = _contact_points(payload, "phones"), _contact_points(payload, "emails")
+
+    def create():  # the long way: the duplicate rule explains its matches
         customer = actions.create_customer(
             request.dealership,
             acting_user=request.user,
-            phones=_contact_points(payload, "phones"),
-            emails=_contact_points(payload, "emails"),
+            phones=phones,
+            emails=emails,
             confirm_new=payload.confirm_new,
             **fields,
         )
         return customer_out(customer)
 
+    def at_once(keep):  # one statement, or None (`customers.writes`)
+        answered = {}
+
+        def also(customer, contact):  # the key's row holds the answer
+            answered["out"] = customer_out(customer, contact)
+            return [keep(answered["out"])]
+
+        customer = writes.create_customer_at_once(
+            request.dealership,
+            acting_user=request.user,
+            phones=phones,
+            emails=emails,
+            confirm_new=payload.confirm_new,
+            also=also if keep else None,
+            **fields,
+        )
+        if customer is None:
+            return None
+        return answered.get("out") or customer_out(customer)
+
     try:
-        return run_idempotent(request, create, schema=CustomerOut, trusted=True)
+        return run_idempotent(request, create, schema=CustomerOut, trusted=True, at_once=at_once)
     except LikelyDuplicate as exc:
         return Status(409, _duplicate_out(exc))
 

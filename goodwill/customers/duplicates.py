@@ -31,7 +31,7 @@ from django.db import connection, router
 from django.db.models import Q
 
 from goodwill.core.contact import try_normalise_phone
-from goodwill.core.prepared import Prepared
+from goodwill.core.prepared import NotPreparable, Prepared
 from goodwill.customers.matching import (
     DEFAULT_BOUND,
     Rec,
@@ -441,17 +441,41 @@ def _same_contact_ids(dealership, phones, emails, vin) -> bool:
     query is compiled once per count of phones and emails (`goodwill.core.prepared`): its
     building and compiling by the ORM was a fifth of an API create's CPU (CPU-clock
     profile, `bench/profile_request.py --endpoint create`)."""
+    shape = _same_contact_shape(dealership, phones, emails, vin)
+    if shape is None:
+        return False
+    return bool(_SAME_CONTACT.rows(*shape, using=router.db_for_read(CustomerPhone)))
+
+
+def _same_contact_shape(dealership, phones, emails, vin):
+    """(key, values) of the lookup for normalised contact points; None: nothing to look up."""
     phones, emails = list(phones), list(emails)
     with_vin = len(vin) == 17
     if not (phones or emails or with_vin):
-        return False
+        return None
     values = {"store": dealership.pk}
     values |= {f"p{i}": number for i, number in enumerate(phones)}
     values |= {f"e{i}": address for i, address in enumerate(emails)}
     if with_vin:
         values["vin"] = vin
-    key = (len(phones), len(emails), with_vin)
-    return bool(_SAME_CONTACT.rows(key, values, using=router.db_for_read(CustomerPhone)))
+    return (len(phones), len(emails), with_vin), values
+
+
+def same_contact_lookup(dealership, phones=(), emails=(), vin: str = ""):
+    """(SQL, params) of `_same_contact_ids`'s lookup for these contact points (normalised
+    as `check_new_customer` does), for a create that runs it inside its own statement as
+    the guard of its writes (`customers.writes`); None when there is nothing to look up.
+    Raises `NotPreparable` when the lookup's shape cannot be prepared."""
+    vin = "".join((vin or "").split()).upper()
+    shape = _same_contact_shape(
+        dealership, _phones(phones, dealership.phone_region), _emails(emails), vin
+    )
+    if shape is None:
+        return None
+    found = _SAME_CONTACT.sql(*shape, using=router.db_for_read(CustomerPhone))
+    if found is None:
+        raise NotPreparable("the same-contact lookup")
+    return found
 
 
 def _same_contact_query(key, *, store, **values):
