@@ -14,18 +14,19 @@ class TokenAuth(HttpBearer):
     the same scoped querysets (`visible_to(request.user)`) as the pages."""
 
     def authenticate(self, request, token):
-        user = token_user(token)
+        user = token_user(token, act_for_store=True)
         if user is None:
             return None
         request.user = user
         request.dealership = user.dealership
-        storewall.switch_to(user.dealership)  # the rest of the request acts for its store
+        # The rest of the request acts for its store (nothing to send: the lookup did it).
+        storewall.switch_to(user.dealership)
         # Times in answers in the store's zone (the middleware switches it off afterwards).
         timezone.activate(user.dealership.zone)
         return user
 
 
-def token_user(token: str, using: str = "default") -> User | None:
+def token_user(token: str, using: str = "default", act_for_store: bool = False) -> User | None:
     """The active user (with their store) holding this unrevoked, unexpired token, or None:
     one query, asked on every request and never cached, so a revocation, an expiry or a
     deactivation stops the very next request on every server.
@@ -40,19 +41,26 @@ def token_user(token: str, using: str = "default") -> User | None:
 
     On PostgreSQL the token row is read by `goodwill_token_user` (migration `api.0004`), the
     one place the lookup crosses the second wall: the request no longer opens the wall
-    around the lookup and closes it again, two round trips of every API request."""
+    around the lookup and closes it again, two round trips of every API request.
+    `act_for_store`: inside a request's scope, the same statement acts for the token's
+    store (`storewall.SWITCH_ITEMS`, only when a row is found): one round trip more saved."""
     connection = connections[using]
-    sql, user_columns, store_columns = _token_user_sql(using)
+    switch = act_for_store and storewall.narrowing(using)
+    sql, user_columns, store_columns = _token_user_sql(using, switch)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, [hash_token(token), now])
         row = cursor.fetchone()
     if row is None:
         return None
+    if switch:
+        row = row[2:]
     split = len(user_columns)
     user = _instance(User, user_columns, row[:split], connection)
     store = _instance(Dealership, store_columns, row[split:], connection)
     User._meta.get_field("dealership").set_cached_value(user, store)  # as select_related
+    if switch:
+        storewall.set_by_statement(store, using)
     return user
 
 
@@ -76,7 +84,7 @@ def _columns(model, connection):
 
 
 @cache
-def _token_user_sql(using: str) -> tuple[str, list, list]:
+def _token_user_sql(using: str, switch: bool = False) -> tuple[str, list, list]:
     """The lookup's SQL for one database alias: every column of the user and of their
     store, the token's three conditions on the same token row (its hash, not revoked, not
     expired) and the user's own (active). A token always has a store (`ApiToken.dealership`
@@ -92,6 +100,9 @@ def _token_user_sql(using: str) -> tuple[str, list, list]:
         # Before the token is known no store is: the token table is read by the one function
         # that crosses the second wall for it (core/storewall.py); the user and the store
         # are not walled (sign-in reads them too).
+        if switch:
+            store_id = f"u.{quote('dealership_id')}"
+            columns = [storewall.SWITCH_ITEMS.format(column=store_id), *columns]
         sql = (
             f"SELECT {', '.join(columns)} FROM {user} u "  # nosec B608 # names from the models, quoted; the token is a parameter
             f"JOIN {store} d ON d.{quote('id')} = u.{quote('dealership_id')} "

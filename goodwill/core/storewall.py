@@ -256,6 +256,30 @@ def _scope(store_id, everywhere: bool, using: str = DEFAULT_DB_ALIAS):
         _send(connection, stack[-1] if stack else None)
 
 
+def narrowing(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Would `switch_to` narrow the connection now: PostgreSQL, inside a scope that does not
+    cross stores (a request's)?"""
+    connection = connections[using]
+    stack = _stack(connection)
+    return connection.vendor == "postgresql" and bool(stack) and not stack[-1][1]
+
+
+# Select-list items that act for the store of the row's `{column}`, as `switch_to` sends them.
+SWITCH_ITEMS = (
+    f"set_config('{STORE}', {{column}}::text, false), set_config('{ALL_STORES}', 'off', false)"
+)
+
+
+def set_by_statement(store, using: str = DEFAULT_DB_ALIAS) -> None:
+    """The caller's own statement just acted for `store` (its select list held
+    `SWITCH_ITEMS`): the `switch_to(store)` that follows has nothing left to send. Saves a
+    round trip on every API request (`api.auth`: the token lookup does it)."""
+    connection = connections[using]
+    raw = connection.connection
+    known = (_store_id(store), False)
+    connection._storewall_on = (raw, known) if raw is not None and raw.autocommit else None
+
+
 def _store_id(store) -> int | None:
     if store is None or isinstance(store, int):
         return store
