@@ -100,10 +100,10 @@ def _sql(alias: str, parent, guard_sql: str | None, shape: tuple) -> str:
         values = f"(VALUES {', '.join([row] * count)}) v({aliases})"
         if link:
             link_column = quote(copts.get_field(link.removesuffix("_id")).column)
-            source = f"SELECT p.{parent_pk}, {aliases} FROM p, {values}"
+            source = f"SELECT p.{parent_pk}, {aliases} FROM p, {values}"  # nosec B608 # quoted names, placeholders
             target = f"{link_column}, {names}"
         else:
-            source, target = f"SELECT {aliases} FROM {values}{guard}", names
+            source, target = f"SELECT {aliases} FROM {values}{guard}", names  # nosec B608 # quoted names, placeholders
         pk = quote(copts.pk.column)
         returning = pk + (f", {quote(copts.get_field(key).column)}" if key else "")
         parts.append(
