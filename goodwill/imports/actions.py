@@ -380,6 +380,7 @@ def _read_and_write(batch, counts, errors, acting_user, progress) -> None:
         )
         valid.clear()
         written[0] += 1
+        batching.check_foreign_keys()
         batching.refresh_statistics(written[0])
 
     for number, row in _rows(batch, counter):

@@ -84,11 +84,39 @@ def refresh_statistics(batches_written: int) -> None:
     one probe statement ran over 30 s). ANALYZE inside the transaction counts the
     transaction's own rows, so the probes are planned on `dedupe_cust_name_sound` again.
     Only `dealership_id`: analysing every column (the expression indexes' too) cost 3 s a
-    run at ~150,000 customers. A dry run's statistics are rolled back with its rows."""
+    run at ~150,000 customers. A dry run's statistics are rolled back with its rows.
+    The phones, emails and vehicles too, by store and customer (the record loads of
+    `batch_lookup.candidate_recs` ask them by customer within the store): without their
+    statistics (a new database, autovacuum behind) the planner ANDed the customer lookup
+    with a bitmap of every phone and email of the store, a cost that grows with the store
+    (EXPLAIN at 107,000 customers: 105,153 index rows read for 4,908 phones of a 5,000-id
+    chunk); the one-statement load went from 20 ms a record without them to 20–30 µs with
+    them. ~0.4 s a run at ~110,000 customers."""
     if connection.vendor != "postgresql" or batches_written & (batches_written - 1):
         return
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_customer (dealership_id)")
+        cursor.execute(
+            "ANALYZE customers_customer (dealership_id),"
+            " customers_customerphone (dealership_id, customer_id),"
+            " customers_customeremail (dealership_id, customer_id),"
+            " customers_vehicle (dealership_id, customer_id)"
+        )
+
+
+def check_foreign_keys() -> None:
+    """PostgreSQL: run the batch's deferred foreign-key checks now, then defer again. Every
+    foreign key here is DEFERRABLE INITIALLY DEFERRED, so an import's ~10 checks a row
+    (store, customer, batch of each row written) were queued in the database backend until
+    the commit: the queue grew with the import (memory not flat; `AfterTriggerEvents`
+    measured in `bench/profile_import_db.py`) and a dry run, rolled back, never ran them.
+    Checked after each batch, the queue holds one batch and the dry run checks what the
+    commit checks. Every deferrable constraint is initially deferred, so `ALL DEFERRED`
+    puts each back as it was. Measured: docs/closing-notes/issue-10.md (impdb)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def entered(rec: Record) -> Entered:
@@ -231,7 +259,7 @@ def process(
     store = batch.dealership
     recs = RecCache() if recs is None else recs
     entries = [entered(rec) for _, rec in rows]
-    ids = candidate_ids_many(store, entries)
+    ids = candidate_ids_many(store, entries, recs.full_probes)
     db = recs.get_many(store, set().union(*ids)) if rows else {}
     taken_vins = existing_vins(store, {r.vehicle.get("vin", "") for _, r in rows})
     in_file = InFile()

@@ -215,3 +215,9 @@ def test_import_command_with_progress(store_a, tmp_path):
     call_command("import", str(path), "--dealership", store_a.slug, stdout=out)
     assert Customer.objects.count() == 2
     assert (tmp_path / "people-errors.csv").exists()
+    # -v 2: progress lines (every 50,000 rows, and at the end) on stderr, for long runs.
+    err = io.StringIO()
+    call_command(
+        "import", str(path), "--dealership", store_a.slug, "--dry-run", "-v", "2", stderr=err
+    )
+    assert "progress: 2 rows, " in err.getvalue() and " MB (peak " in err.getvalue()

@@ -3,6 +3,8 @@ streamed, with a progress bar in rows per second. Uses the mapping remembered fo
 with the same columns (or the guessed one); writes the error report next to the file."""
 
 import csv
+import resource
+import time
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -13,6 +15,25 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from goodwill.dealerships.models import Dealership, User
 from goodwill.imports import actions
 from goodwill.imports.models import RowError
+
+PROGRESS_EVERY = 50_000
+
+
+def progress_line(rows: int, elapsed: float) -> str:
+    """With -v 2, every PROGRESS_EVERY rows (long imports, benchmarks: a run stopped early
+    still says how far it got): rows, wall seconds, this process's CPU seconds, its resident
+    memory now and at its peak."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    rss = peak = usage.ru_maxrss / 1024
+    try:
+        with open("/proc/self/statm") as f:
+            rss = int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        pass
+    return (
+        f"progress: {rows:,} rows, {elapsed:,.1f} s, CPU {usage.ru_utime + usage.ru_stime:,.1f} s,"
+        f" RSS {rss:,.0f} MB (peak {peak:,.0f})"
+    )
 
 
 class Command(BaseCommand):
@@ -67,9 +88,15 @@ class Command(BaseCommand):
                 "Dry run" if dry_run else "Import", total=batch.size, rows=0, rate=0.0
             )
 
+            started, every = time.perf_counter(), PROGRESS_EVERY
+            verbose = options.get("verbosity", 1) >= 2
+
             def report(rows, done, total):
                 elapsed = progress.tasks[task].elapsed or 1e-9
                 progress.update(task, completed=done, rows=rows, rate=rows / elapsed)
+                if verbose and rows and (rows % every == 0 or done == total):
+                    self.stderr.write(progress_line(rows, time.perf_counter() - started))
+                    self.stderr.flush()
 
             try:
                 actions.run(batch, commit=not dry_run, acting_user=user, progress=report)
