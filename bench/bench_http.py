@@ -379,7 +379,9 @@ def start_servers(args, store: Dealership) -> tuple[Server, Server]:
         ],
         args.port,
         env,
-        Path.cwd(),
+        # `python -m` puts its working directory first on sys.path, before PYTHONPATH: the
+        # other checkout must be the working directory, or this one is served.
+        Path(args.goodwill_src).resolve() if args.goodwill_src else Path.cwd(),
     )
     bare_env = dict(env, BARE_DEALERSHIP_ID=str(store.pk), DJANGO_SETTINGS_MODULE="bare.settings")
     bare = Server(
