@@ -2,6 +2,7 @@
 thank-you that follows — at phone width and desktop width."""
 
 import pytest
+from playwright.sync_api import expect
 
 from goodwill.conftest import login, screenshot
 from goodwill.referrals.models import Referral, ThankYou
@@ -32,7 +33,8 @@ def test_a_referral_is_sent_won_by_the_pro_and_the_sender_sees_the_thank_you(
     login(pro, "carol")
     pro.get_by_role("link", name="Referrals").click()
     pro.get_by_role("link", name="Robert Kowalski").click()
-    assert pro.locator("text=(512) 555-0123").is_visible()
+    # The click navigates: wait for the page that shows the shared snapshot, not the old one.
+    expect(pro.locator("text=(512) 555-0123")).to_be_visible()
     screenshot(pro, f"referral-received-{width}")
     pro.get_by_role("button", name="Acknowledge").click()
     pro.wait_for_selector("text=Acknowledge: saved.")
