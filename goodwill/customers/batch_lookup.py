@@ -22,6 +22,7 @@ from django.db.models.functions import Upper
 
 from goodwill.customers.duplicates import (
     CANDIDATES_PER_LOOKUP,
+    REC_SELECT,
     _candidate_recs,
     _name_candidates,
 )
@@ -325,42 +326,19 @@ def candidate_ids_many(
 
 
 # `_candidate_recs`' four queries as one statement on PostgreSQL, the ids as one array: the
-# customer's columns and its phones, emails and VINs as arrays (each an index scan by
+# record's columns and arrays are `duplicates.REC_SELECT` (each array an index scan by
 # customer, the indexes the four queries used). Django's `IN` of 5,000 placeholders was
 # parsed and planned four times a chunk, and the four result sets joined in Python.
-_RECS = """
-SELECT c.id, c.first_name, c.last_name, c.company_name, c.street, c.city, c.region,
-    c.postal_code,
-    ARRAY(SELECT p.number FROM customers_customerphone p
-          WHERE p.customer_id = c.id AND p.dealership_id = c.dealership_id),
-    ARRAY(SELECT e.address_lower FROM customers_customeremail e
-          WHERE e.customer_id = c.id AND e.dealership_id = c.dealership_id),
-    ARRAY(SELECT v.vin FROM customers_vehicle v
-          WHERE v.customer_id = c.id AND v.dealership_id = c.dealership_id AND v.vin <> '')
-FROM customers_customer c WHERE c.dealership_id = %s AND c.id = ANY(%s)
-"""
+_RECS = (
+    f"SELECT {REC_SELECT}\nFROM customers_customer c WHERE c.dealership_id = %s AND c.id = ANY(%s)"  # nosec B608 # a constant fragment; the values are parameters
+)
 
 
 def _recs_one_statement(dealership, ids: list[int]) -> list[Rec]:
     with connection.cursor() as cursor:
         cursor.execute(_RECS, [dealership.pk, ids])
         rows = cursor.fetchall()
-    return [
-        Rec.build(
-            cid,
-            first_name=first,
-            last_name=last,
-            company_name=company,
-            phones=phones,
-            emails=emails,
-            vins=vins,
-            street=street,
-            city=city,
-            region=region,
-            postal_code=postal,
-        )
-        for cid, first, last, company, street, city, region, postal, phones, emails, vins in rows
-    ]
+    return [Rec.from_row(row) for row in rows]
 
 
 def candidate_recs(dealership, ids) -> dict[int, Rec]:

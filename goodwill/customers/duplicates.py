@@ -34,6 +34,7 @@ from goodwill.core.contact import try_normalise_phone
 from goodwill.core.prepared import NotPreparable, Prepared
 from goodwill.customers.matching import (
     DEFAULT_BOUND,
+    ROW_FIELDS,
     Rec,
     canonical_first,
     compare,
@@ -146,19 +147,25 @@ _VIN = """(SELECT customer_id FROM customers_vehicle
 WHERE dealership_id = %s AND vin <> '' AND vin = %s ORDER BY customer_id, id LIMIT 5)"""
 _STREET = """(SELECT id FROM customers_customer
 WHERE dealership_id = %s AND upper(street::text) = upper(%s) ORDER BY id LIMIT %s)"""
-# The candidates' matching records with their phones, emails and VINs, in the same statement
-# (`_candidate_recs`' four queries).
-_RECS = """WITH candidate AS ({lookups})
-SELECT c.id, c.first_name, c.last_name, c.company_name, c.street, c.city, c.region,
+# A stored customer's matching record in one row, `Rec.from_row`'s order: the customer's
+# columns (`c`) and its phones, emails and VINs as arrays (each an index scan by customer).
+# Shared by the entry-time check (`_RECS`) and the import's loads (`batch_lookup._RECS`).
+REC_SELECT = """c.id, c.first_name, c.last_name, c.company_name, c.street, c.city, c.region,
     c.postal_code,
     ARRAY(SELECT p.number FROM customers_customerphone p
           WHERE p.customer_id = c.id AND p.dealership_id = c.dealership_id),
     ARRAY(SELECT e.address_lower FROM customers_customeremail e
           WHERE e.customer_id = c.id AND e.dealership_id = c.dealership_id),
     ARRAY(SELECT v.vin FROM customers_vehicle v
-          WHERE v.dealership_id = c.dealership_id AND v.customer_id = c.id AND v.vin <> '')
-FROM customers_customer c
-WHERE c.dealership_id = %s AND c.id IN (SELECT * FROM candidate) AND c.id <> %s"""
+          WHERE v.customer_id = c.id AND v.dealership_id = c.dealership_id AND v.vin <> '')"""
+# The candidates' matching records with their phones, emails and VINs, in the same statement
+# (`_candidate_recs`' four queries).
+_RECS = (
+    "WITH candidate AS ({lookups})\nSELECT "  # nosec B608 # constant fragments; values are parameters
+    + REC_SELECT
+    + "\nFROM customers_customer c"  # nosec B608 # as above
+    "\nWHERE c.dealership_id = %s AND c.id IN (SELECT * FROM candidate) AND c.id <> %s"
+)
 
 
 def _candidates_in_one(dealership, phones, emails, vin, street, first, last, company, exclude):
@@ -184,36 +191,7 @@ def _candidates_in_one(dealership, phones, emails, vin, street, first, last, com
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, store, exclude.pk if exclude is not None else 0])
         rows = cursor.fetchall()
-    recs = []
-    for (
-        cid,
-        first_,
-        last_,
-        company_,
-        street_,
-        city,
-        region,
-        postal,
-        phones_,
-        emails_,
-        vins,
-    ) in rows:
-        recs.append(
-            Rec.build(
-                cid,
-                first_name=first_,
-                last_name=last_,
-                company_name=company_,
-                phones=phones_,
-                emails=emails_,
-                vins=vins,
-                street=street_,
-                city=city,
-                region=region,
-                postal_code=postal,
-            )
-        )
-    return recs
+    return [Rec.from_row(row) for row in rows]
 
 
 def _name_candidates(dealership, names: list[str]) -> list[int]:
@@ -376,24 +354,10 @@ def _candidate_recs(dealership, ids) -> list[Rec]:
         .values_list("customer_id", "vin")
     ):
         vins[cid].append(v)
-    rows = Customer.objects.filter(id__in=ids, **store).values_list(
-        "id", "first_name", "last_name", "company_name", "street", "city", "region", "postal_code"
-    )
+    rows = Customer.objects.filter(id__in=ids, **store).values_list(*ROW_FIELDS)
     return [
-        Rec.build(
-            cid,
-            first_name=first,
-            last_name=last,
-            company_name=company,
-            phones=phones.get(cid, ()),
-            emails=emails.get(cid, ()),
-            vins=vins.get(cid, ()),
-            street=street_,
-            city=city,
-            region=region,
-            postal_code=postal,
-        )
-        for cid, first, last, company, street_, city, region, postal in rows
+        Rec.from_row((*row, phones.get(row[0], ()), emails.get(row[0], ()), vins.get(row[0], ())))
+        for row in rows
     ]
 
 

@@ -126,6 +126,20 @@ def names_are_nicknames(a: str, b: str) -> bool:
     return bool(a and b and (b in name_family(a) or a in name_family(b)))
 
 
+# The customer columns a stored customer's record is built from, in `Rec.from_row`'s order
+# (its phones, emails and VINs follow them in the row).
+ROW_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "company_name",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+)
+
+
 @dataclass(slots=True)
 class Rec:
     """A record reduced to the fields that matter for matching, all normalised."""
@@ -183,6 +197,26 @@ class Rec:
             postal=(postal_code or "").replace(" ", "")[:5].lower(),
             dob=(dob or "").replace("-", "").replace("/", ""),
             source=source,
+        )
+
+    @classmethod
+    def from_row(cls, row) -> Rec:
+        """A stored customer's record from a row in `ROW_FIELDS`' order: the customer's
+        columns, then its phones, its emails (lower-cased) and its VINs, each a sequence —
+        what `duplicates.REC_SELECT` returns and what the four-query loads put together."""
+        cid, first, last, company, street, city, region, postal, phones, emails, vins = row
+        return cls.build(
+            cid,
+            first_name=first,
+            last_name=last,
+            company_name=company,
+            phones=phones,
+            emails=emails,
+            vins=vins,
+            street=street,
+            city=city,
+            region=region,
+            postal_code=postal,
         )
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from goodwill.audit import actions as audit
 from goodwill.customers.actions import record_event
-from goodwill.customers.matching import Rec, Weights, estimate_u
+from goodwill.customers.matching import ROW_FIELDS, Rec, Weights, estimate_u
 from goodwill.customers.models import (
     Consent,
     Customer,
@@ -58,33 +58,12 @@ def load_records(dealership) -> list[Rec]:
     rows = (
         Customer.objects.filter(**store)
         .order_by("id")  # deterministic: reasons read oldest record first
-        .values_list(
-            "id",
-            "first_name",
-            "last_name",
-            "company_name",
-            "street",
-            "city",
-            "region",
-            "postal_code",
-        )
+        .values_list(*ROW_FIELDS)
         .iterator(chunk_size=BATCH)
     )
     return [
-        Rec.build(
-            cid,
-            first_name=first,
-            last_name=last,
-            company_name=company,
-            street=street,
-            city=city,
-            region=region,
-            postal_code=postal,
-            phones=phones.get(cid, ()),
-            emails=emails.get(cid, ()),
-            vins=vins.get(cid, ()),
-        )
-        for cid, first, last, company, street, city, region, postal in rows
+        Rec.from_row((*row, phones.get(row[0], ()), emails.get(row[0], ()), vins.get(row[0], ())))
+        for row in rows
     ]
 
 
