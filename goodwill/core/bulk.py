@@ -98,7 +98,10 @@ class _Column:
 
 
 @functools.cache
-def _columns(model, alias: str) -> tuple[_Column, ...]:
+def typed_columns(model, alias: str) -> tuple[_Column, ...]:
+    """Every concrete column of `model`, each knowing how to type its values for `alias`'s
+    driver; shared by COPY here and `core.one_statement`'s INSERT so both write what save()
+    would."""
     connection = connections[alias]
     return tuple(_Column(f, connection) for f in model._meta.concrete_fields)
 
@@ -113,7 +116,7 @@ def copy_insert(model, objs: list) -> None:
         return
     opts = model._meta
     pk = opts.pk
-    columns = _columns(model, DEFAULT_DB_ALIAS)
+    columns = typed_columns(model, DEFAULT_DB_ALIAS)
     quote = connection.ops.quote_name
     names = ", ".join(quote(c.field.column) for c in columns)
     with connection.cursor() as cursor:
@@ -144,7 +147,7 @@ def copy_rows(model, rows: list[dict]) -> None:
     if not rows:
         return
     opts = model._meta
-    columns = [c for c in _columns(model, DEFAULT_DB_ALIAS) if c.field is not opts.pk]
+    columns = [c for c in typed_columns(model, DEFAULT_DB_ALIAS) if c.field is not opts.pk]
     unknown = set(rows[0]) - {c.attname for c in columns}
     if unknown:
         raise TypeError(f"{opts.label} has no columns {sorted(unknown)}")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from goodwill.core.bulk import _columns
+from goodwill.core.bulk import typed_columns
 
 
 @dataclass
@@ -56,7 +56,7 @@ def _plan(model, alias: str, skip: str | None) -> tuple[tuple, str, str]:
     quote = connection.ops.quote_name
     opts = model._meta
     columns = tuple(
-        c for c in _columns(model, alias) if c.field is not opts.pk and c.attname != skip
+        c for c in typed_columns(model, alias) if c.field is not opts.pk and c.attname != skip
     )
     casts = (c.field.cast_db_type(connection) or c.field.db_type(connection) for c in columns)
     names = ", ".join(quote(c.field.column) for c in columns)

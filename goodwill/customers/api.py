@@ -337,19 +337,16 @@ def create_customer(request, payload: CustomerIn):
     VIN: then 409 with the matches and why, and nothing is written. Send the same body with
     `"confirm_new": true` (and a new Idempotency-Key) to create anyway."""
 
-    fields = payload.dict(exclude={"phones", "emails", "confirm_new"})
-    phones, emails = _contact_points(payload, "phones"), _contact_points(payload, "emails")
+    given = payload.dict(exclude={"phones", "emails", "confirm_new"})
+    given.update(
+        acting_user=request.user,
+        phones=_contact_points(payload, "phones"),
+        emails=_contact_points(payload, "emails"),
+        confirm_new=payload.confirm_new,
+    )
 
     def create():  # the long way: the duplicate rule explains its matches
-        customer = actions.create_customer(
-            request.dealership,
-            acting_user=request.user,
-            phones=phones,
-            emails=emails,
-            confirm_new=payload.confirm_new,
-            **fields,
-        )
-        return customer_out(customer)
+        return customer_out(actions.create_customer(request.dealership, **given))
 
     def at_once(keep):  # one statement, or None (`customers.writes`)
         answered = {}
@@ -359,13 +356,7 @@ def create_customer(request, payload: CustomerIn):
             return [keep(answered["out"])]
 
         customer = writes.create_customer_at_once(
-            request.dealership,
-            acting_user=request.user,
-            phones=phones,
-            emails=emails,
-            confirm_new=payload.confirm_new,
-            also=also if keep else None,
-            **fields,
+            request.dealership, also=also if keep else None, **given
         )
         if customer is None:
             return None
