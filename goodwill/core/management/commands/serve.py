@@ -6,6 +6,7 @@ import secrets
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections
 from gunicorn.app.base import BaseApplication
 
 from goodwill.core.links import SETUP_TOKEN_ENV
@@ -13,6 +14,12 @@ from goodwill.wsgi import application
 
 
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int = 1) -> None:
+    """Serve until stopped. The master closes its database connections first: a connection
+    it opened (the first-run check below, the demo's data) would be inherited by every
+    forked worker, and two workers talking over one socket read each other's results
+    (PostgreSQL: "the last operation didn't produce records", rows of another query; 221 of
+    254 GETs answered 500 in `bench/bench_http.py` before this)."""
+
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
@@ -25,6 +32,7 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int = 1) -> Non
         def load(self):
             return application
 
+    connections.close_all()
     Server().run()
 
 
