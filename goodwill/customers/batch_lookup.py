@@ -163,9 +163,11 @@ class FullProbes(dict):
     def __init__(self, limit: int = 200_000):
         super().__init__()
         self.limit = limit
+        self.members: set[int] = set()  # the customers of every full answer kept so far
 
     def keep(self, key, ids: list[int]) -> None:
         self[key] = tuple(ids)
+        self.members.update(ids)
         while len(self) > self.limit:
             del self[next(iter(self))]
 
@@ -355,53 +357,74 @@ def candidate_recs(dealership, ids) -> dict[int, Rec]:
 
 class RecCache:
     """The store's candidates' matching records kept from one batch to the next of an import
-    (bounded: the least recently used go past `limit`). The name lookups return the same
-    first customers of a common name's Soundex codes batch after batch, so most of a batch's
-    candidates were loaded by an earlier one: loading them (four queries and `Rec.build`
-    per candidate) was a seventh of the import's CPU. The import `forget`s a customer it
-    fills in (its phones, emails, address or vehicles change); nothing else changes a
-    store's customer during an import, which runs in one transaction. The customers the
-    import creates are `remember`ed as they are written (what `candidate_recs` would load
-    for them): most of a batch's candidates not seen before were rows of earlier batches.
+    (bounded). The name lookups return the same first customers of a common name's Soundex
+    codes batch after batch, so most of a batch's candidates were loaded by an earlier one:
+    loading them (a statement and `Rec.build` per candidate) was a seventh of the import's
+    CPU. The import `forget`s a customer it fills in (its phones, emails, address or
+    vehicles change); nothing else changes a store's customer during an import, which runs
+    in one transaction. The customers the import creates are `remember`ed as they are
+    written (what `candidate_recs` would load for them): most of a batch's candidates not
+    seen before were rows of earlier batches.
 
-    The bound is 100,000 records (~1.5 KB each: ≤ ~150 MB, flat past it). With 20,000 the
-    store outgrew the cache within an import: a 100,000-row import (10,000 customers first,
-    in-process) spent 306 µs of CPU a row reloading evicted candidates, the import's
-    largest cost and the one that grew with the store; with room for the store (measured
-    with 150,000; the run kept 106,849) the import's CPU went 1,222 → 934 µs a row, the
-    counts identical."""
+    Two tiers within one bound (`limit` records, ~1.1 KB each with their strings and sets,
+    tracemalloc: ≤ ~330 MB at 300,000, flat past it):
+    - `pinned`: the customers of the name probes' full answers (`FullProbes.members`),
+      never evicted. Those answers are the first 20 customers by id of a (last name,
+      first-name code) pair and do not change for the rest of the import, so these are the
+      records asked again and again; every customer written after its pair is full is
+      never found by name again.
+    - `recs`: the others, least recently used evicted past what `pinned` leaves of the
+      bound: recent rows (their pairs not full yet) and contact-point candidates.
+    With one LRU of every record loaded or written (bound 100,000), the rows written past
+    the bound pushed out the full answers' customers, which were then loaded again in every
+    batch: at 182,000 rows (10,000 customers first, in-process dry run) 2.9 loads a row and
+    the import's CPU a row 286 → 497 µs from the first 26,000 rows; measured after in
+    docs/closing-notes/issue-10.md (helper imp)."""
 
-    def __init__(self, limit: int = 100_000):
-        self.limit, self.recs = limit, {}
+    def __init__(self, limit: int = 300_000):
+        self.limit, self.recs, self.pinned = limit, {}, {}
         self.hits = self.loaded = 0
         self.full_probes = FullProbes()  # kept across the batches too
 
     def get_many(self, dealership, ids) -> dict[int, Rec]:
-        recs = self.recs
-        out = {}
+        recs, pinned, members = self.recs, self.pinned, self.full_probes.members
+        out, missing = {}, []
         for cid in ids:
-            rec = recs.pop(cid, None)
-            if rec is not None:
-                recs[cid] = out[cid] = rec  # to the end: most recently used
-        missing = [cid for cid in ids if cid not in out]
+            rec = pinned.get(cid)
+            if rec is None:
+                rec = recs.pop(cid, None)
+                if rec is None:
+                    missing.append(cid)
+                    continue
+                self._keep(cid, rec, members)
+            out[cid] = rec
         self.hits, self.loaded = self.hits + len(out), self.loaded + len(missing)
-        fresh = candidate_recs(dealership, missing) if missing else {}
-        out.update(fresh)
-        recs.update(fresh)
+        if missing:
+            for cid, rec in candidate_recs(dealership, missing).items():
+                out[cid] = rec
+                self._keep(cid, rec, members)
         self._trim()
         return out
+
+    def _keep(self, cid, rec, members) -> None:
+        if cid in members and len(self.pinned) < self.limit:
+            self.pinned[cid] = rec
+        else:
+            self.recs[cid] = rec  # to the end: most recently used
 
     def remember(self, written) -> None:
         self.recs.update((rec.id, rec) for rec in written)
         self._trim()
 
     def _trim(self) -> None:
-        for cid in list(islice(self.recs, max(0, len(self.recs) - self.limit))):
+        room = max(0, self.limit - len(self.pinned))
+        for cid in list(islice(self.recs, max(0, len(self.recs) - room))):
             del self.recs[cid]
 
     def forget(self, ids) -> None:
         for cid in ids:
             self.recs.pop(cid, None)
+            self.pinned.pop(cid, None)
 
 
 def existing_vins(dealership, vins) -> set[str]:

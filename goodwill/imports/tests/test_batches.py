@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from goodwill.conftest import make_customer
 from goodwill.customers import actions as customer_actions
+from goodwill.customers import batch_lookup
 from goodwill.customers.batch_lookup import (
     Entered,
     FullProbes,
@@ -20,6 +21,7 @@ from goodwill.customers.batch_lookup import (
     candidate_recs,
 )
 from goodwill.customers.duplicates import _candidate_recs, _sound_candidates
+from goodwill.customers.matching import Rec
 from goodwill.customers.models import Customer, CustomerEvent, Vehicle
 from goodwill.customers.vin import check_digit
 from goodwill.imports import actions, batching
@@ -281,8 +283,33 @@ def test_the_records_kept_across_batches_are_what_the_store_holds(store_a, alice
     actions.run(batch, commit=True, acting_user=alice)
     assert batch.counts["updated"] == 5
     (cache,) = kept
-    assert len(cache.recs) >= 6 and cache.hits
-    assert cache.recs == candidate_recs(store_a, list(cache.recs))
+    kept_recs = cache.recs | cache.pinned
+    assert len(kept_recs) >= 6 and cache.hits
+    assert kept_recs == candidate_recs(store_a, list(kept_recs))
+
+
+def test_the_full_answers_records_stay_kept_when_written_rows_pass_the_bound(store_a, monkeypatch):
+    """The records of the customers in the name probes' full answers (asked batch after
+    batch for the rest of an import) are kept however many rows are written after them;
+    the other records give way, least recently used first, within one bound; a customer
+    filled in is forgotten in either tier and loaded again when next asked."""
+    loads = []
+
+    def load(dealership, ids):
+        loads.extend(ids)
+        return {cid: Rec.build(cid, first_name="Bob", last_name="Smith") for cid in ids}
+
+    monkeypatch.setattr(batch_lookup, "candidate_recs", load)
+    cache = RecCache(limit=4)
+    cache.full_probes.keep(("smith", "B100"), [1, 2])
+    assert set(cache.get_many(store_a, {1, 2, 3})) == {1, 2, 3} and sorted(loads) == [1, 2, 3]
+    cache.remember(Rec.build(cid, first_name="Bob", last_name="Smith") for cid in range(10, 20))
+    assert set(cache.pinned) == {1, 2} and len(cache.recs) == 2  # the bound: 4 in all
+    loads.clear()
+    assert set(cache.get_many(store_a, {1, 2, 19})) == {1, 2, 19} and loads == []
+    cache.forget([1])
+    assert set(cache.get_many(store_a, {1, 2})) == {1, 2} and loads == [1]
+    assert set(cache.pinned) == {1, 2} and len(cache.recs) + len(cache.pinned) <= 4
 
 
 def test_the_records_load_in_one_statement_as_in_four_queries(store_a, store_b, alice, bob):
