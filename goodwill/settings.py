@@ -153,7 +153,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "goodwill.core.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "goodwill.audit.middleware.AuditMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

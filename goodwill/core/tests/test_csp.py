@@ -4,9 +4,14 @@ import re
 from pathlib import Path
 
 import pytest
+from csp.constants import SELF
+from csp.decorators import csp_update
+from csp.utils import build_policy
+from django.http import HttpResponse
 from django.urls import reverse
 
 from goodwill.conftest import login
+from goodwill.core.middleware import CSPMiddleware
 from goodwill.core.navigation import nav_items
 
 PACKAGE = Path(__file__).resolve().parents[2]  # goodwill/
@@ -63,3 +68,32 @@ def test_walking_every_menu_page_breaks_no_policy(page_at, dana, browser_reports
     page.fill("input[name=q]", "Kow")
     page.wait_for_load_state("networkidle")
     assert browser_reports.csp == []
+
+
+def test_the_policy_built_once_is_the_librarys_and_follows_the_settings(rf, settings):
+    """`core.middleware.CSPMiddleware` keeps the header string; it must stay django-csp's
+    own, follow a change of the settings, and leave a per-view policy to the library."""
+    middleware = CSPMiddleware(lambda request: HttpResponse("ok"))
+
+    def header(view=None):
+        request = rf.get("/customers/")
+        middleware.process_request(request)
+        response = view(request) if view else HttpResponse("ok")
+        return middleware.process_response(request, response).headers
+
+    assert header()["Content-Security-Policy"] == build_policy()
+    assert "Content-Security-Policy-Report-Only" not in header()
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [SELF]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": [SELF]}}
+    assert header()["Content-Security-Policy"] == "default-src 'self'"
+    report_only = header()["Content-Security-Policy-Report-Only"]
+    assert report_only == build_policy(report_only=True) and "img-src 'self'" in report_only
+
+    @csp_update({"img-src": ["https://example.com"]})
+    def view(request):
+        return HttpResponse("ok")
+
+    assert (
+        header(view)["Content-Security-Policy"] == "default-src 'self'; img-src https://example.com"
+    )
