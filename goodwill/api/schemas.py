@@ -219,11 +219,23 @@ class In(Schema):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_document_text_rules)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values, handler, info):
+        """Once. ninja's `Schema` validates a model that forbids extra fields twice, the raw
+        value then the same wrapped for attribute access (`DjangoGetter`, for resolvers and
+        Django objects); at each level of nesting, so a customer with phones and emails was
+        validated four times over. A request body is JSON (dicts, lists, strings, numbers)
+        and no input schema has a resolver: the first pass is the answer. Measured: ninja's
+        reading of a create's body 0.53 → 0.30 s of 300 requests' CPU (cProfile,
+        `bench/profile_request.py --endpoint create --profile 300`)."""
+        return handler(values)
+
     @model_validator(mode="before")
     @classmethod
     def _json_types(cls, data):
         if isinstance(data, DjangoGetter):
-            return data  # ninja's second pass: the raw body was checked in the first
+            return data  # a caller's own wrapped object: its body was checked before
         if not isinstance(data, dict):
             # Schema's `from_attributes` would read a list's (missing) attributes as
             # defaults: `[null, null]` passed as an empty body.
