@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -40,3 +40,33 @@ def site_url_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+PAGES_ONLY = "goodwill.core.middleware.PagesOnlyMiddleware"
+# Middleware Django and axes look for in MIDDLEWARE (security.W003, axes.W002, silenced in
+# the settings): with PagesOnlyMiddleware they stand in PAGES_ONLY_MIDDLEWARE instead.
+GUARDS = {
+    "django.middleware.csrf.CsrfViewMiddleware": "goodwill.E004",
+    "axes.middleware.AxesMiddleware": "goodwill.E005",
+}
+
+
+@register(Tags.security)
+def pages_guards_check(app_configs, **kwargs):
+    """Pages keep CSRF protection and login lockouts where `PagesOnlyMiddleware` runs them.
+    Django's and axes's own checks read MIDDLEWARE only, so they are silenced in the
+    settings and this one asks the same of the list that really holds them."""
+    errors = []
+    if PAGES_ONLY not in settings.MIDDLEWARE:
+        return errors
+    for path, check_id in GUARDS.items():
+        if path not in settings.PAGES_ONLY_MIDDLEWARE and path not in settings.MIDDLEWARE:
+            errors.append(
+                Error(
+                    f"{path} is in neither MIDDLEWARE nor PAGES_ONLY_MIDDLEWARE: pages would "
+                    "lose its protection.",
+                    hint="Put it back in PAGES_ONLY_MIDDLEWARE (goodwill/settings.py).",
+                    id=check_id,
+                )
+            )
+    return errors
