@@ -46,7 +46,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Max  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
@@ -363,6 +363,9 @@ class Server:
 def start_servers(args, store: Dealership) -> tuple[Server, Server]:
     env = dict(os.environ)
     env["GOODWILL_ACCESS_LOG"] = ""
+    # The session cookie is signed here: the other checkout (--goodwill-src) would make its
+    # own key in its own data directory and refuse it.
+    env.setdefault("SECRET_KEY", settings.SECRET_KEY)
     if args.goodwill_src:
         env["PYTHONPATH"] = str(Path(args.goodwill_src).resolve())
     ours = Server(
@@ -524,6 +527,7 @@ def main() -> None:
     bare_env = dict(os.environ, DJANGO_SETTINGS_MODULE="bare.settings")
     subprocess.run([sys.executable, "-m", "bare.load"], cwd=BENCH, check=True, env=bare_env)
     store = pick_store(args.store)
+    highest = highest_ids()
     user = staff_for(store)
     _, token = ApiToken.issue(user, name="bench_http")
     cookie = session_cookie(user)
@@ -575,7 +579,28 @@ def main() -> None:
     finally:
         ours.stop()
         bare.stop()
+        remove_created(*highest)
     summary(results, endpoints, args)
+
+
+def highest_ids() -> tuple[int, int]:
+    """The last customer id of Goodwill and of the bare table before this run's creates."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM bench_bare_customer")
+        bare_max = cursor.fetchone()[0]
+    return Customer.objects.aggregate(m=Max("id"))["m"] or 0, bare_max
+
+
+def remove_created(gw_max: int, bare_max: int) -> None:
+    """Delete what this run's creates wrote (customers with their phones, emails and
+    history; the bare rows): the next run measures the same store. Before this, each run
+    left ~5,000 customers in the store it measured (warren-toyota had grown from 3,975 to
+    12,696), so list and name-search figures of later runs read a larger store."""
+    deleted, _ = Customer.objects.filter(pk__gt=gw_max).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM bench_bare_customer WHERE id > %s", [bare_max])
+    connection.close()
+    say(f"Removed this run's creates: {deleted:,} Goodwill rows, bare rows above id {bare_max:,}.")
 
 
 def summary(results: dict, endpoints: list[str], args) -> None:
