@@ -55,12 +55,12 @@ GUARDS = {
 def pages_guards_check(app_configs, **kwargs):
     """Pages keep CSRF protection and login lockouts where `PagesOnlyMiddleware` runs them.
     Django's and axes's own checks read MIDDLEWARE only, so they are silenced in the
-    settings and this one asks the same of the list that really holds them."""
+    settings and this one asks the same of both lists: a guard counts in
+    PAGES_ONLY_MIDDLEWARE only while MIDDLEWARE runs that list."""
     errors = []
-    if PAGES_ONLY not in settings.MIDDLEWARE:
-        return errors
+    pages_only = settings.PAGES_ONLY_MIDDLEWARE if PAGES_ONLY in settings.MIDDLEWARE else ()
     for path, check_id in GUARDS.items():
-        if path not in settings.PAGES_ONLY_MIDDLEWARE and path not in settings.MIDDLEWARE:
+        if path not in pages_only and path not in settings.MIDDLEWARE:
             errors.append(
                 Error(
                     f"{path} is in neither MIDDLEWARE nor PAGES_ONLY_MIDDLEWARE: pages would "

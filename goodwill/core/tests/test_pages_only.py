@@ -60,3 +60,8 @@ def test_the_check_refuses_a_setup_that_drops_csrf_or_lockouts(settings):
     settings.PAGES_ONLY_MIDDLEWARE = [m for m in kept if m != "axes.middleware.AxesMiddleware"]
     with pytest.raises(SystemCheckError, match="goodwill.E005"):
         call_command("check")
+    # Django's own check is silenced: dropping PagesOnlyMiddleware must not drop CSRF quietly.
+    settings.PAGES_ONLY_MIDDLEWARE = kept
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("PagesOnlyMiddleware")]
+    with pytest.raises(SystemCheckError, match="goodwill.E004"):
+        call_command("check")
