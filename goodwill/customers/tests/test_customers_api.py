@@ -1,4 +1,7 @@
+from urllib.parse import quote
+
 import pytest
+from django.db import connection
 
 from goodwill.api.testing import ApiClient, openapi
 from goodwill.conftest import make_customer
@@ -246,3 +249,39 @@ def test_an_email_search_finds_the_exact_address_else_those_it_starts(
     assert names("ann@exa") == ["Ann", "Annie"]
     assert names("ann@example.com.a") == ["Annie"]
     assert names("nobody@example.com") == []
+
+
+def test_an_email_prefix_is_matched_literally(api, store_a, alice):
+    """`_` and `%` in what was typed are characters, not LIKE wildcards, on both databases
+    (PostgreSQL's `customers_email_owners` reads the prefix with `starts_with`)."""
+    make_customer(store_a, alice, first_name="Under", emails={"personal": "a_b@example.com"})
+    make_customer(store_a, alice, first_name="Ex", emails={"personal": "axb@example.com"})
+    make_customer(store_a, alice, first_name="Pct", emails={"personal": "a%b@example.com"})
+
+    def names(q):
+        items = api.get(f"/customers?q={quote(q)}").json()["items"]
+        return sorted(c["first_name"] for c in items)
+
+    assert names("a_b@") == ["Under"]
+    assert names("a%b@") == ["Pct"]
+    assert names("a@") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's kept plans")
+def test_an_email_search_is_planned_once_not_on_every_request(api, store_a, alice):
+    """PostgreSQL keeps the email search's plan: psycopg prepares a statement at its fifth
+    use on a connection, and the server plans a prepared one for its values five times
+    before it may keep a generic plan. Written inline, the prefix half's store-sized cost
+    made the server plan every search again (migration 0011)."""
+    make_customer(store_a, alice, first_name="Ann", emails={"personal": "ann@example.com"})
+    for _ in range(14):
+        assert len(api.get("/customers?q=ann@example.com").json()["items"]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%customers_email_owners%%'"
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 1
+    generic, custom = plans[0]
+    assert (generic, custom) == (4, 5)
