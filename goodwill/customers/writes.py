@@ -55,7 +55,7 @@ def create_customer_at_once(
     if not confirm_new:
         try:
             unless = duplicate_rule.same_contact_lookup(
-                dealership, new.phones.values(), new.emails.values()
+                dealership, new.phones.values(), new.emails.values(), normalised=True
             )
         except NotPreparable:
             return None
