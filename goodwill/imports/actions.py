@@ -27,11 +27,11 @@ from goodwill.audit import actions as audit
 from goodwill.core.text import one_line
 from goodwill.customers import actions as customer_actions
 from goodwill.customers.models import ContactDetail, Customer, Vehicle
-from goodwill.imports import batching, vcard
+from goodwill.imports import ahead, batching, vcard
 from goodwill.imports import mapping as mapping_mod
 from goodwill.imports.models import ImportBatch, ImportedRecord, ImportMapping, RowError
 from goodwill.imports.reading import FileProblem, inspect_csv, iter_csv
-from goodwill.imports.rows import NEUTRALISED, build_record
+from goodwill.imports.rows import NEUTRALISED
 
 MAX_UPLOAD_BYTES = 100_000_000  # the web form; `goodwill import` streams any size
 # An export ZIP's entries, unpacked: a 100 MB upload of CSV holds about 1 GB at the ratios
@@ -245,7 +245,9 @@ def set_mapping(batch: ImportBatch, mapping: dict, *, on_duplicate: str | None =
             )
 
 
-def _rows(batch, counter):
+def file_rows(batch, counter):
+    """(row number, {header: value}) of the batch's file, CSV or vCard; `counter[0]`: bytes
+    read so far."""
     if batch.format == ImportBatch.Format.VCARD:
         return vcard.iter_vcards(batch.stored_as)
     source = inspect_csv(batch.stored_as)
@@ -360,44 +362,35 @@ def run(
 
 
 def _read_and_write(batch, counts, errors, acting_user, progress) -> None:
-    counter = [0]
-    region = batch.dealership.phone_region
+    """The rows, a batch at a time: read and prepared ahead by another process for a large
+    file (`imports.ahead`), classified and written here, in file order."""
     reason = f"Imported from {batch.filename}"
-    valid: list = []
     recs = batching.RecCache()
-    written = [0]
+    written = 0
     batching.refresh_statistics(0)
-
-    def flush():
-        batching.process(
-            batch,
-            valid,
-            acting_user=acting_user,
-            reason=reason,
-            counts=counts,
-            errors=errors,
-            recs=recs,
-        )
-        valid.clear()
-        written[0] += 1
-        batching.check_foreign_keys()
-        batching.refresh_statistics(written[0])
-
-    for number, row in _rows(batch, counter):
-        counts["rows"] += 1
-        rec = build_record(row, batch.mapping, region=region)
-        for p in rec.problems:
-            skip = "Row not imported: " if p.skip else ""
-            errors.add(number, p.column, p.value, skip + p.reason)
-        if rec.invalid:
-            counts["invalid"] += 1
-        else:
-            valid.append((number, rec))
-            if len(valid) >= batching.BATCH_ROWS:
-                flush()
-        if progress and counts["rows"] % 200 == 0:
-            progress(counts["rows"], counter[0], batch.size)
-    flush()
+    reading = ahead.ReadAhead(
+        file_rows, batch, acting_user=acting_user, reason=reason, progress=progress is not None
+    )
+    with reading:
+        for chunk in reading:
+            errors.extend(chunk.errors)
+            counts["rows"] += chunk.rows
+            counts["invalid"] += chunk.invalid
+            for rows, read in chunk.ticks:
+                progress(rows, read, batch.size)
+            batching.process(
+                batch,
+                chunk.valid,
+                acting_user=acting_user,
+                reason=reason,
+                counts=counts,
+                errors=errors,
+                recs=recs,
+                ready=chunk.ready,
+            )
+            written += 1
+            batching.check_foreign_keys()
+            batching.refresh_statistics(written)
 
 
 @transaction.atomic

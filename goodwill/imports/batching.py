@@ -235,6 +235,55 @@ def _kind(best) -> str:
 
 
 @dataclass(slots=True)
+class Ready:
+    """What one row brings to its batch whatever the rows before it did, worked out before
+    the batch is classified (`prepare_row`; `imports.ahead` does it in a thread while the
+    batch before is written): what it says for matching, its typed record, and the new
+    customer and vehicle it would write, or why they would be refused. Only used where the
+    row-by-row order would have built them: a row classified "updated" never uses `new`
+    (its vehicle is prepared again against the throwaway customer), a nameless row has
+    none."""
+
+    entry: Entered
+    typed: Rec
+    new: customer_actions.NewCustomer | None = None
+    refused: ValidationError | None = None
+    vehicle: object = None
+    vehicle_refused: ValidationError | None = None
+
+
+def prepare_row(store, number: int, rec: Record, *, acting_user, reason) -> Ready:
+    """The row's `Ready`: pure Python, no query (`prepare_new_customer` and
+    `prepare_vehicle` check in Python only)."""
+    entry = entered(rec)
+    ready = Ready(entry, entry.rec(("row", number)))  # its key in InFile, should it be added
+    if rec.nameless:
+        return ready
+    try:
+        ready.new = customer_actions.prepare_new_customer(
+            store,
+            acting_user=acting_user,
+            phones=rec.phones,
+            emails=rec.emails,
+            reason=reason,
+            normalised=True,
+            details=rec.details,
+            **{k: v for k, v in rec.fields.items() if v},
+        )
+    except ValidationError as exc:
+        ready.refused = exc
+        return ready
+    if rec.vehicle:
+        try:
+            ready.vehicle = customer_actions.prepare_vehicle(
+                ready.new.customer, allow_unvalidated_vin=True, **rec.vehicle
+            )
+        except ValidationError as exc:
+            ready.vehicle_refused = exc
+    return ready
+
+
+@dataclass(slots=True)
 class Planned:
     number: int
     rec: Record
@@ -251,22 +300,36 @@ def _error(number, column, reason, value=""):
 
 
 def process(
-    batch: ImportBatch, rows, *, acting_user, reason, counts, errors, recs: RecCache | None = None
+    batch: ImportBatch,
+    rows,
+    *,
+    acting_user,
+    reason,
+    counts,
+    errors,
+    recs: RecCache | None = None,
+    ready: list[Ready] | None = None,
 ) -> None:
     """Classify and write one batch of valid rows [(row number, Record)], in file order.
     `errors` collects (row, column, value, reason) tuples. `recs`: the candidates' records
-    kept across the batches of one import."""
+    kept across the batches of one import. `ready`: the rows' `prepare_row`, if worked out
+    already (`imports.ahead`)."""
     store = batch.dealership
     recs = RecCache() if recs is None else recs
-    entries = [entered(rec) for _, rec in rows]
+    if ready is None:
+        ready = [
+            prepare_row(store, number, rec, acting_user=acting_user, reason=reason)
+            for number, rec in rows
+        ]
+    entries = [r.entry for r in ready]
     ids = candidate_ids_many(store, entries, recs.full_probes)
     db = recs.get_many(store, set().union(*ids)) if rows else {}
     taken_vins = existing_vins(store, {r.vehicle.get("vin", "") for _, r in rows})
     in_file = InFile()
     plans: list[Planned] = []
     throwaway = Customer(dealership=store)
-    for (number, rec), entry, found in zip(rows, entries, ids, strict=True):
-        typed = entry.rec(("row", number))  # its key in InFile, should it be added
+    for (number, rec), row, found in zip(rows, ready, ids, strict=True):
+        typed = row.typed
         near = in_file.candidates(typed)
         cands = [in_file.recs[k] if k in in_file.recs else db[k] for k in found if k in db]
         cands += [in_file.recs[k] for k in near if k not in found]
@@ -290,38 +353,32 @@ def process(
             plan.skipped = True
             plans.append(plan)
             continue
-        try:
-            if kind != "updated":
-                fields = {k: v for k, v in rec.fields.items() if v}
-                plan.new = customer_actions.prepare_new_customer(
-                    store,
-                    acting_user=acting_user,
-                    phones=rec.phones,
-                    emails=rec.emails,
-                    reason=reason,
-                    normalised=True,
-                    details=rec.details,
-                    **fields,
-                )
-        except ValidationError as exc:
-            counts[kind] -= 1
-            counts["invalid"] += 1
-            errors.extend(_not_imported(number, exc))
-            continue
+        if kind != "updated":
+            if row.refused is not None:
+                counts[kind] -= 1
+                counts["invalid"] += 1
+                errors.extend(_not_imported(number, row.refused))
+                continue
+            plan.new = row.new
         # A vehicle that cannot be added is left out with its reason; the person comes in
         # (as a phone that is not a phone does).
         vin = rec.vehicle.get("vin", "")
         if rec.vehicle and vin and vin in taken_vins:
             errors.add(number, "VIN", vin, TAKEN_VIN)
         elif rec.vehicle:
-            try:
-                plan.vehicle = customer_actions.prepare_vehicle(
-                    plan.new.customer if plan.new else throwaway,
-                    allow_unvalidated_vin=True,
-                    **rec.vehicle,
-                )
-            except ValidationError as exc:
-                for column, value, why in _left_out(exc, rec.vehicle):
+            refused = row.vehicle_refused
+            if plan.new is not None:
+                plan.vehicle = row.vehicle
+            else:  # a fill-in's vehicle: checked against the throwaway customer, as ever
+                refused = None
+                try:
+                    plan.vehicle = customer_actions.prepare_vehicle(
+                        throwaway, allow_unvalidated_vin=True, **rec.vehicle
+                    )
+                except ValidationError as exc:
+                    refused = exc
+            if refused is not None:
+                for column, value, why in _left_out(refused, rec.vehicle):
                     errors.add(number, column, value, why)
         if plan.vehicle is not None and plan.vehicle.vin:
             taken_vins.add(plan.vehicle.vin)
