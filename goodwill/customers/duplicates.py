@@ -42,7 +42,7 @@ from goodwill.customers.matching import (
     fold,
     name_family,
 )
-from goodwill.customers.models import Customer, CustomerEmail, CustomerPhone, Vehicle
+from goodwill.customers.models import NO_VIN, Customer, CustomerEmail, CustomerPhone, Vehicle
 
 CANDIDATES_PER_LOOKUP = 20
 SHOW_FROM = -6.0  # log-odds: both names spelled alike is about -4, an exact name +3
@@ -462,7 +462,9 @@ def _same_contact_query(key, *, store, **values):
             )
         )
     if with_vin:
-        lookups.append(Vehicle.objects.filter(vin=values["vin"], dealership_id=store).values("id"))
+        # The partial unique index's predicate, for a plan kept for any VIN (`search`).
+        vins = Vehicle.objects.filter(vin=values["vin"], dealership_id=store).exclude(vin=NO_VIN)
+        lookups.append(vins.values("id"))
     first, *rest = (q.order_by() for q in lookups)  # SQLite: no ORDER BY inside a UNION
     return (first.union(*rest, all=True) if rest else first)[:1]
 

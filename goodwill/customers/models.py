@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from goodwill.core.tenancy import TenantQuerySet
 from goodwill.dealerships.models import Dealership
@@ -287,6 +288,12 @@ class ContactDetail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label or self.get_kind_display()}: {self.value}"
+
+
+# The empty VIN as SQL text, not a parameter, for lookups by VIN: a plan PostgreSQL keeps
+# for any VIN may use the partial unique index below only when the query states its
+# predicate (`NOT (vin = '')`) with the same constant; a parameter proves nothing.
+NO_VIN = RawSQL("''", ())  # nosec B611 # a constant: no input reaches this SQL
 
 
 class Vehicle(models.Model):

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from goodwill.core.contact import try_normalise_phone
-from goodwill.customers.models import CustomerEmail, CustomerPhone, Vehicle
+from goodwill.customers.models import NO_VIN, CustomerEmail, CustomerPhone, Vehicle
 
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 PARTIAL_VIN_RE = re.compile(r"^(?=.*\d)[A-HJ-NPR-Z0-9]{6,8}$")
@@ -174,7 +174,10 @@ def apply_plan(qs, shape: tuple, values: dict, *, store_id):
         )
         return qs.filter(id__in=either)
     if kind == "vin":
-        vehicles = Vehicle.objects.filter(vin=values["vin"], **store)
+        # `NOT (vin = '')`, the partial unique index's own predicate, written as a literal:
+        # a plan kept for any VIN (a prepared statement's) may then use that index. Without
+        # it PostgreSQL planned every VIN search again (a kept plan would scan the store).
+        vehicles = Vehicle.objects.filter(vin=values["vin"], **store).exclude(vin=NO_VIN)
         return qs.filter(id__in=vehicles.values("customer_id"))
     if kind == "phone":
         phones = CustomerPhone.objects.filter(number=values["number"], **store)
