@@ -372,7 +372,9 @@ def _read_and_write(batch, counts, errors, acting_user, progress) -> None:
         file_rows, batch, acting_user=acting_user, reason=reason, progress=progress is not None
     )
     with reading:
-        for chunk in reading:
+        chunks = iter(reading)
+        chunk = next(chunks, None)
+        while chunk is not None:
             errors.extend(chunk.errors)
             counts["rows"] += chunk.rows
             counts["invalid"] += chunk.invalid
@@ -389,7 +391,8 @@ def _read_and_write(batch, counts, errors, acting_user, progress) -> None:
                 ready=chunk.ready,
             )
             written += 1
-            batching.check_foreign_keys()
+            with batching.foreign_keys_checked():  # on the server while the next chunk comes
+                chunk = next(chunks, None)
             batching.refresh_statistics(written)
 
 

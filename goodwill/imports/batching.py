@@ -103,20 +103,29 @@ def refresh_statistics(batches_written: int) -> None:
         )
 
 
-def check_foreign_keys() -> None:
-    """PostgreSQL: run the batch's deferred foreign-key checks now, then defer again. Every
+@contextmanager
+def foreign_keys_checked():
+    """PostgreSQL: run the batch's deferred foreign-key checks, then defer again; the
+    statements are sent on entry and their answer awaited on exit (psycopg's pipeline
+    mode), so the server checks while the import does its Python work inside the block
+    (the next batch's rows unpickled or read). A failed check raises on exit, as Django's
+    IntegrityError. Every
     foreign key here is DEFERRABLE INITIALLY DEFERRED, so an import's ~10 checks a row
     (store, customer, batch of each row written) were queued in the database backend until
     the commit: the queue grew with the import (memory not flat; `AfterTriggerEvents`
     measured in `bench/profile_import_db.py`) and a dry run, rolled back, never ran them.
     Checked after each batch, the queue holds one batch and the dry run checks what the
     commit checks. Every deferrable constraint is initially deferred, so `ALL DEFERRED`
-    puts each back as it was. Measured: docs/closing-notes/issue-10.md (impdb)."""
+    puts each back as it was. Measured: docs/closing-notes/issue-10.md (impdb, imp2)."""
     if connection.vendor != "postgresql":
+        yield
         return
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.wrap_database_errors, raw.pipeline(), raw.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        yield
 
 
 def entered(rec: Record) -> Entered:

@@ -9,10 +9,10 @@ import pickle
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from goodwill.conftest import make_customer
-from goodwill.customers.models import Customer
+from goodwill.customers.models import Customer, CustomerPhone
 from goodwill.imports import actions, ahead, batching
 from goodwill.imports.models import ImportedRecord
 from goodwill.imports.tests.helpers import upload_bytes
@@ -146,3 +146,17 @@ def test_the_reading_process_never_queries(store_a, mike, monkeypatch):
     (failed,) = out
     with pytest.raises(RuntimeError, match="does not query the database"):
         raise pickle.loads(failed).exc
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="deferred foreign keys")
+def test_a_foreign_key_the_batch_broke_raises_when_its_checks_come_back(store_a):
+    """The batch's foreign-key checks are sent, the import goes on with its Python, and a
+    failed check raises Django's IntegrityError when their answer is awaited."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CustomerPhone.objects.create(
+            dealership=store_a, customer_id=2_000_000_000, number="+15125550100", label="mobile"
+        )
+        with batching.foreign_keys_checked():
+            pass
+    with batching.foreign_keys_checked():  # nothing broken: no error
+        pass
