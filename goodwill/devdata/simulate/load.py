@@ -127,11 +127,16 @@ def create_stores(plan: list[dict]) -> list[dict]:
                 user.set_unusable_password()
                 users.append(user)
                 person["user"] = user
-        taken_names = set(
-            User.objects.filter(username__in=[u.username for u in users]).values_list(
-                "username", flat=True
+        # In slices: a statement carries at most 65,535 parameters (`core.postgresql`),
+        # and 20,000 stores have more staff than that.
+        names = [u.username for u in users]
+        taken_names = set()
+        for start in range(0, len(names), 10_000):
+            taken_names.update(
+                User.objects.filter(username__in=names[start : start + 10_000]).values_list(
+                    "username", flat=True
+                )
             )
-        )
         for user in users:
             if user.username in taken_names:  # only when a run reuses a slug by hand
                 user.username = f"{user.username}.{user.dealership.slug}"
