@@ -132,18 +132,8 @@ class ReadAhead:
             self.queue.close()
 
     def __iter__(self) -> Iterator[Chunk]:
-        rows_of, batch, acting_user, reason, progress, size = self.args
         if not self.in_process:
-            counter = [0]
-            yield from chunks(
-                rows_of(batch, counter),
-                batch,
-                counter=counter,
-                acting_user=acting_user,
-                reason=reason,
-                progress=progress,
-                size=size,
-            )
+            yield from _read(self.args)
             return
         while True:
             try:
@@ -162,22 +152,28 @@ class ReadAhead:
             yield item
 
 
+def _read(args) -> Iterator[Chunk]:
+    """The chunks of the file `args` names, read here (inline, or in the reading process)."""
+    rows_of, batch, acting_user, reason, progress, size = args
+    counter = [0]
+    return chunks(
+        rows_of(batch, counter),
+        batch,
+        counter=counter,
+        acting_user=acting_user,
+        reason=reason,
+        progress=progress,
+        size=size,
+    )
+
+
 def serve(payload: bytes, out) -> None:
     """The reading process's work (`reading_process.main`, Django set up): every chunk,
     pickled here so that a value that does not pickle is an error the import sees."""
-    rows_of, batch, acting_user, reason, progress, size = pickle.loads(payload)  # nosec B301
+    args = pickle.loads(payload)  # nosec B301 # the import's own arguments
     try:
         with connection.execute_wrapper(_no_queries), batching.rare_collections():
-            counter = [0]
-            for chunk in chunks(
-                rows_of(batch, counter),
-                batch,
-                counter=counter,
-                acting_user=acting_user,
-                reason=reason,
-                progress=progress,
-                size=size,
-            ):
+            for chunk in _read(args):
                 out.put(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
         out.put(_END)
     except BaseException as exc:  # handed to the import, raised there
