@@ -254,3 +254,12 @@ def test_customer_list_uses_a_fixed_number_of_queries(
     # session, user, dealership, customers (+salesperson join)
     with django_assert_num_queries(4):
         assert c.get(reverse("customers:list")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["a%b@", "@", "%@%", "o'brien@", "ann@exa\\", "é@x.com", "1FTFW1E84MFA1234%", "_" * 17 + "@"],
+)
+def test_an_odd_email_or_vin_search_is_an_answer_never_an_error(client_for, alice, customer, typed):
+    page = client_for(alice).get(reverse("customers:list"), {"q": typed})
+    assert page.status_code == 200
